@@ -1,0 +1,92 @@
+/**
+ * The types both sides of the BFF share: what `GET /session` answers and the
+ * RFC 9457 problem details every error of the API is made of.
+ * @see ../../../shared/docs/contract.md
+ */
+
+/** The signed-in user as the API describes it; never carries a token. */
+export interface SessionUser {
+  sub: string;
+  /** From `cognito:username`. */
+  username?: string;
+  email?: string;
+  emailVerified?: boolean;
+  name?: string;
+  /** From `cognito:groups`; empty when the user is in none. */
+  groups: string[];
+}
+
+/** Set on a signed-in session whose last refresh failed for a passing reason; the session is kept. */
+export const REFRESH_ACCESS_TOKEN_ERROR = 'RefreshAccessTokenError' as const;
+
+/** Body of `GET /session`, signed in or not. */
+export type SessionResponse =
+  | { authenticated: false }
+  | {
+      authenticated: true;
+      user: SessionUser;
+      /** Unix seconds, computed from `expires_in`. */
+      accessTokenExpiresAt: number;
+      /** Unix seconds. */
+      sessionExpiresAt: number;
+      error?: typeof REFRESH_ACCESS_TOKEN_ERROR;
+    };
+
+/** Stable machine-readable codes of every error the API answers, with their HTTP status. */
+export const ERROR_STATUS = {
+  unauthenticated: 401,
+  session_expired: 401,
+  invalid_token: 401,
+  csrf_header_missing: 403,
+  invalid_callback: 400,
+  bad_request: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  rate_limited: 429,
+  idp_unavailable: 503,
+  session_store_unavailable: 503,
+  upstream_unavailable: 502,
+  upstream_timeout: 504,
+  internal_error: 500,
+} as const;
+
+/** One of the API's stable error codes. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** All error codes, for validation and exhaustive handling. */
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+/**
+ * An `application/problem+json` body.
+ * @see https://www.rfc-editor.org/rfc/rfc9457
+ */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ErrorCode;
+  /** Echo of the request id, when the API assigned one. */
+  requestId?: string;
+}
+
+/** Media type of every error body. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Header a cookie-authenticated browser call must carry (`X-CSRF: 1`). */
+export const CSRF_HEADER = 'x-csrf';
+
+/** Body of `POST /auth/logout`. */
+export interface LogoutResponse {
+  /** Where the browser goes next to end the IdP's own session. */
+  logoutUrl: string;
+}
+
+/** Values of `authError` on `/?authError=` after a failed sign-in. */
+export type AuthErrorCode =
+  | 'access_denied'
+  | 'invalid_callback'
+  | 'idp_unavailable'
+  | 'session_store_unavailable'
+  | 'login_failed';
