@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import { pinoHttp } from 'pino-http';
+import type { Deps } from './deps.js';
+import { authRoutes } from './auth/auth-routes.js';
+import { healthRoutes } from './health/health-routes.js';
+import { answerError, errorSink } from './http/error-sink.js';
+import { AppError } from './http/errors.js';
+import { sendProblem } from './http/problem.js';
+import { handleApi } from './proxy/api-handler.js';
+import { cookieOptions } from './session/cookie.js';
+import { handleSession } from './session/session-handler.js';
+import { webRoutes } from './web/web-routes.js';
+
+/** A request listener for `http.createServer` (and supertest), plus the Express part for inspection. */
+export interface App {
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  express: Express;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Builds the API. `/api/*` and `/session` run on a lean path ahead of Express (no Express
+ * router, no express-session: one Redis read per call, no session write); everything else goes
+ * through Express. See docs/adr/0003-proxy-on-undici-ahead-of-express.md.
+ */
+export function createApp(deps: Deps): App {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+
+  const sessionMiddleware = session({
+    name: deps.cookieName,
+    secret: deps.config.sessionSecret,
+    store: deps.sessions,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    unset: 'destroy',
+    cookie: cookieOptions(deps.config),
+  });
+
+  app.use(healthRoutes(deps));
+  app.use(authRoutes(deps, sessionMiddleware));
+  if (deps.config.serveWeb) app.use(webRoutes(deps.config));
+  app.use((_req, _res, next) => next(new AppError('not_found')));
+  app.use(errorSink(deps.logger));
+
+  const logRequest = pinoHttp({
+    logger: deps.logger,
+    genReqId: (req, res) => {
+      const incoming = req.headers['x-request-id'];
+      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'warn' : 'info'),
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?', 1)[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
+
+  const fast = (fn: (deps: Deps, req: IncomingMessage, res: ServerResponse) => Promise<void>, req: IncomingMessage, res: ServerResponse) => {
+    fn(deps, req, res).catch((err: unknown) => answerError(res, err, deps.logger));
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    logRequest(req, res);
+    const url = req.url ?? '/';
+    if (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) return fast(handleApi, req, res);
+    if (url === '/session' || url.startsWith('/session?')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(res, 'method_not_allowed', undefined, { allow: 'GET, HEAD' });
+      return fast(handleSession, req, res);
+    }
+    app(req, res);
+  };
+  return { handler, express: app };
+}

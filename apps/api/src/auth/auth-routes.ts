@@ -1,0 +1,93 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Session } from 'express-session';
+import type { AuthErrorCode } from '@app/shared-types';
+import type { Deps } from '../deps.js';
+import { AppError } from '../http/errors.js';
+import { requireCsrfHeader } from '../http/csrf.js';
+import { clearedCookie, readSessionId } from '../session/cookie.js';
+import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
+import { IdpError } from './oidc-client.js';
+import { addPending, newLoginTransaction, takePending } from './login-transaction.js';
+import { safeReturnTo } from './return-to.js';
+
+/** `/auth/login`, `/auth/callback` (need express-session) and `/auth/logout` (does not). */
+export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Router {
+  const router = Router();
+  router.get('/auth/login', sessionMiddleware, (req, res) => login(deps, req, res));
+  router.get('/auth/callback', sessionMiddleware, (req, res) => callback(deps, req, res));
+  router.post('/auth/logout', requireCsrfHeader, (req, res) => logout(deps, req, res));
+  return router;
+}
+
+async function login(deps: Deps, req: Request, res: Response) {
+  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo));
+  const url = await deps.oidc.buildAuthorizationUrl(tx);
+  req.session.logins = addPending(req.session.logins, tx);
+  await saveSession(req.session);
+  res.set('cache-control', 'no-store').redirect(302, url.toString());
+}
+
+async function callback(deps: Deps, req: Request, res: Response) {
+  const fail = (code: AuthErrorCode) => res.set('cache-control', 'no-store').redirect(302, `/?authError=${code}`);
+  const { match: tx, rest } = takePending(req.session.logins, req.query.state);
+  if (!tx) return fail('invalid_callback');
+  req.session.logins = rest; // a state is good once, whatever happens next
+  if (typeof req.query.error === 'string') {
+    await saveSession(req.session);
+    return fail(req.query.error === 'access_denied' ? 'access_denied' : 'login_failed');
+  }
+
+  let tokens;
+  try {
+    tokens = await deps.oidc.authorizationCodeGrant(new URL(req.originalUrl, deps.config.publicUrl), tx);
+  } catch (err) {
+    await saveSession(req.session);
+    if (err instanceof IdpError) {
+      req.log?.warn({ event: 'login', outcome: err.kind, oauthError: err.oauthError }, 'code exchange failed');
+      return fail(err.kind === 'unavailable' ? 'idp_unavailable' : 'invalid_callback');
+    }
+    throw err;
+  }
+
+  const previousSid = req.sessionID;
+  const record = recordFromCodeGrant(tokens, deps.config.sessionTtlSeconds);
+  await regenerateSession(req); // a new id at sign-in: no session fixation
+  req.session.user = { sub: record.user.sub };
+  req.session.createdAt = record.createdAt;
+  req.session.cookie.maxAge = deps.config.sessionTtlSeconds * 1000;
+  await deps.tokens.create(req.sessionID, record);
+  await Promise.all([saveSession(req.session), deps.tokens.delete(previousSid)]);
+  req.log?.info({ event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
+  res.set('cache-control', 'no-store').redirect(302, tx.returnTo);
+}
+
+async function logout(deps: Deps, req: Request, res: Response) {
+  const sid = readSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecret);
+  const current = sid ? await deps.tokens.read(sid) : undefined;
+  if (current?.record.refreshToken) {
+    // best effort: the local session ends even when the IdP cannot be told
+    await deps.oidc.revokeRefreshToken(current.record.refreshToken).catch((err: unknown) => {
+      req.log?.warn({ event: 'logout', outcome: 'revocation_failed', err: errorSummary(err) }, 'refresh token revocation failed');
+    });
+  }
+  const logoutUrl = await deps.oidc.buildEndSessionUrl(current?.record.idToken);
+  if (sid) await deps.endSession(sid);
+  req.log?.info({ event: 'logout', outcome: current ? 'signed_out' : 'no_session' }, 'signed out');
+  res.set('cache-control', 'no-store').set('set-cookie', clearedCookie(deps.config)).status(200).json({ logoutUrl });
+}
+
+function saveSession(session: Session): Promise<void> {
+  return new Promise((resolve, reject) => session.save((err?: unknown) => (err ? reject(toStoreError(err)) : resolve())));
+}
+
+function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err?: unknown) => (err ? reject(toStoreError(err)) : resolve())));
+}
+
+function toStoreError(err: unknown): AppError {
+  return new AppError('session_store_unavailable', undefined, { cause: err });
+}
+
+function errorSummary(err: unknown) {
+  return err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };
+}

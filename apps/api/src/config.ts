@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** Issuer of the local Cognito emulator that `npm run dev` starts. */
+export const DEV_EMULATOR_ISSUER = 'http://127.0.0.1:4010/local-1_Emulator';
+/** The emulator's default confidential client. */
+export const DEV_EMULATOR_CLIENT = { id: 'local-client', secret: 'local-secret' } as const;
+/** The demo upstream that `npm run dev` starts. */
+export const DEV_UPSTREAM_URL = 'http://127.0.0.1:4020';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The validated, typed configuration of one API process. */
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  /** Origin the browser uses, without a trailing slash. */
+  publicUrl: string;
+  redisUrl: string;
+  /** Prefix of every Redis key this deployment owns, so several apps (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
+  sessionSecret: string;
+  /** True when no SESSION_SECRET was given and a random one is used (dev only). */
+  sessionSecretGenerated: boolean;
+  sessionTtlSeconds: number;
+  cognito: { issuer: string; clientId: string; clientSecret?: string; scopes: string };
+  upstreamUrl: string;
+  upstreamTimeoutMs: number;
+  idpTimeoutMs: number;
+  refreshSkewSeconds: number;
+  logLevel: string;
+  trustProxy: string;
+  /** Whether the API serves the built web app (production). */
+  serveWeb: boolean;
+  webDistDir?: string;
+  /** Derived: cookie carries `Secure` and the `__Host-` prefix. */
+  secureCookies: boolean;
+}
+
+/** Thrown when the environment is not a valid configuration; lists every problem at once. */
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const int = (min: number, max: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).optional());
+const url = (protocols: string[]) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((s) => URL.canParse(s), 'must be an absolute URL')
+      .refine((s) => !URL.canParse(s) || protocols.includes(new URL(s).protocol), `must use ${protocols.join(' or ')}`)
+      .optional(),
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'test', 'production']).optional()),
+  PORT: int(0, 65535),
+  PUBLIC_URL: url(['http:', 'https:']),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  REDIS_KEY_PREFIX: optionalString,
+  SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  SESSION_TTL_SECONDS: int(60, 60 * 60 * 24 * 365),
+  COGNITO_ISSUER: url(['http:', 'https:']),
+  COGNITO_CLIENT_ID: optionalString,
+  COGNITO_CLIENT_SECRET: optionalString,
+  COGNITO_SCOPES: optionalString,
+  API_UPSTREAM_URL: url(['http:', 'https:']),
+  UPSTREAM_TIMEOUT_MS: int(1, 10 * 60 * 1000),
+  IDP_TIMEOUT_MS: int(100, 60 * 1000),
+  REFRESH_SKEW_SECONDS: int(0, 3600),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional()),
+  TRUST_PROXY: optionalString,
+  WEB_DIST_DIR: optionalString,
+});
+
+function isLoopback(u: URL): boolean {
+  return LOOPBACK_HOSTS.has(u.hostname);
+}
+
+/**
+ * Validates the environment once, at start-up, and returns the typed configuration.
+ * Every missing or invalid variable is reported in one {@link ConfigError}.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const nodeEnv = e.NODE_ENV ?? 'development';
+  const production = nodeEnv === 'production';
+  const port = e.PORT ?? 3000;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+
+  if (production && !e.SESSION_SECRET) problems.push('SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)');
+  if (production && !e.COGNITO_ISSUER) problems.push('COGNITO_ISSUER: required when NODE_ENV=production');
+  if (production && !e.COGNITO_CLIENT_ID) problems.push('COGNITO_CLIENT_ID: required when NODE_ENV=production');
+  if (production && !e.API_UPSTREAM_URL) problems.push('API_UPSTREAM_URL: required when NODE_ENV=production');
+  if (e.COGNITO_ISSUER && !e.COGNITO_CLIENT_ID) problems.push('COGNITO_CLIENT_ID: required when COGNITO_ISSUER is set');
+
+  const issuer = (e.COGNITO_ISSUER ?? DEV_EMULATOR_ISSUER).replace(/\/+$/, '');
+  if (URL.canParse(issuer)) {
+    const u = new URL(issuer);
+    if (u.protocol === 'http:' && !isLoopback(u)) {
+      problems.push('COGNITO_ISSUER: must use https:// (http:// is accepted only on localhost, 127.0.0.1 or [::1])');
+    }
+  }
+  const pub = new URL(publicUrl);
+  if (pub.pathname !== '/' || pub.search || pub.hash) problems.push('PUBLIC_URL: must be an origin only (no path, query or fragment)');
+  if (production && pub.protocol === 'http:' && !isLoopback(pub)) {
+    problems.push('PUBLIC_URL: must use https:// in production (http:// only on a loopback host)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const usingEmulator = !e.COGNITO_ISSUER;
+  return {
+    nodeEnv,
+    port,
+    publicUrl: pub.origin,
+    redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'bff:',
+    sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    sessionSecretGenerated: !e.SESSION_SECRET,
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS ?? 60 * 60 * 24,
+    cognito: {
+      issuer,
+      clientId: e.COGNITO_CLIENT_ID ?? DEV_EMULATOR_CLIENT.id,
+      clientSecret: e.COGNITO_CLIENT_SECRET ?? (usingEmulator ? DEV_EMULATOR_CLIENT.secret : undefined),
+      scopes: e.COGNITO_SCOPES ?? 'openid email profile',
+    },
+    upstreamUrl: (e.API_UPSTREAM_URL ?? DEV_UPSTREAM_URL).replace(/\/+$/, ''),
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS ?? 30_000,
+    idpTimeoutMs: e.IDP_TIMEOUT_MS ?? 10_000,
+    refreshSkewSeconds: e.REFRESH_SKEW_SECONDS ?? 60,
+    logLevel: e.LOG_LEVEL ?? 'info',
+    trustProxy: e.TRUST_PROXY ?? 'loopback',
+    serveWeb: production,
+    webDistDir: e.WEB_DIST_DIR,
+    secureCookies: pub.protocol === 'https:',
+  };
+}

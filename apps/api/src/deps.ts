@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { RedisStore } from 'connect-redis';
+import type { Config } from './config.js';
+import { BearerVerifier } from './auth/bearer-verifier.js';
+import { OidcClient } from './auth/oidc-client.js';
+import { UpstreamProxy } from './proxy/upstream-proxy.js';
+import { createRedis, type Redis } from './redis/client.js';
+import { cookieName } from './session/cookie.js';
+import { createSessionStore, sessionTerminator } from './session/session-store.js';
+import { TokenCipher } from './tokens/crypto.js';
+import { RefreshCoordinator, type RefreshOptions } from './tokens/refresh-coordinator.js';
+import { TokenStore } from './tokens/token-store.js';
+
+/** Everything a request handler needs; built once per process by {@link createDeps}. */
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  oidc: OidcClient;
+  tokens: TokenStore;
+  sessions: RedisStore;
+  refresher: RefreshCoordinator;
+  bearer: BearerVerifier;
+  upstream: UpstreamProxy;
+  cookieName: string;
+  endSession: (sid: string) => Promise<void>;
+}
+
+/** Options tests use to shorten the refresh lease and polling. */
+export interface DepsOptions {
+  refresh?: Omit<RefreshOptions, 'skewSeconds'>;
+}
+
+/** Wires the services of one API process. Connecting Redis is left to the caller ({@link connectDeps}). */
+export function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Deps {
+  const redis = createRedis(config.redisUrl, logger);
+  const oidc = new OidcClient(config, logger);
+  const tokens = new TokenStore(redis, new TokenCipher(config.sessionSecret), config.redisKeyPrefix);
+  const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds);
+  const endSession = sessionTerminator(tokens, sessions);
+  return {
+    config,
+    logger,
+    redis,
+    oidc,
+    tokens,
+    sessions,
+    endSession,
+    refresher: new RefreshCoordinator(redis, tokens, oidc, endSession, logger, {
+      skewSeconds: config.refreshSkewSeconds,
+      maxWaitMs: config.idpTimeoutMs + 5_000,
+      ...options.refresh,
+    }),
+    bearer: new BearerVerifier(oidc, config.cognito.issuer, config.cognito.clientId, config.idpTimeoutMs),
+    upstream: new UpstreamProxy(config.upstreamUrl, config.upstreamTimeoutMs, new URL(config.publicUrl).protocol.slice(0, -1), logger),
+    cookieName: cookieName(config),
+  };
+}
+
+/**
+ * Connects Redis (waiting at most `timeoutMs`; the client keeps retrying in the background, so the
+ * API starts and answers 503 until Redis is there) and warms up OIDC discovery.
+ */
+export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> {
+  const connecting = deps.redis.connect().catch((err: unknown) => deps.logger.warn({ err }, 'redis connect failed; retrying'));
+  await Promise.race([connecting, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  await deps.oidc.configuration().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'oidc discovery failed; will retry on demand'));
+}
+
+/** Closes connections (shutdown and tests). */
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.upstream.close().catch(() => undefined);
+  if (deps.redis.isOpen) await deps.redis.close().catch(() => undefined);
+}

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import type { Deps } from '../deps.js';
+import { sendJson, sendProblem } from '../http/problem.js';
+
+/** `/healthz` (the process runs) and `/readyz` (Redis answers and discovery is loaded). */
+export function healthRoutes(deps: Deps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }, { 'cache-control': 'no-store' }));
+  router.get('/readyz', async (_req, res) => {
+    const redis = await deps.redis.ping().then(
+      () => true,
+      () => false,
+    );
+    const idp = deps.oidc.ready || (await deps.oidc.configuration().then(() => true, () => false));
+    if (!redis) return sendProblem(res, 'session_store_unavailable', 'Redis does not answer.');
+    if (!idp) return sendProblem(res, 'idp_unavailable', "The issuer's discovery document could not be loaded.");
+    sendJson(res, 200, { status: 'ready', redis: 'ok', idp: 'ok' }, { 'cache-control': 'no-store' });
+  });
+  return router;
+}

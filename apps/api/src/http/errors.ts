@@ -1,0 +1,41 @@
+import { ERROR_STATUS, type ErrorCode } from '@app/shared-types';
+
+const TITLES: Record<ErrorCode, string> = {
+  unauthenticated: 'Sign-in required',
+  session_expired: 'Session expired',
+  invalid_token: 'Invalid bearer token',
+  csrf_header_missing: 'CSRF header missing',
+  invalid_callback: 'Invalid sign-in callback',
+  bad_request: 'Bad request',
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  payload_too_large: 'Payload too large',
+  rate_limited: 'Too many requests',
+  idp_unavailable: 'Identity provider unavailable',
+  session_store_unavailable: 'Session store unavailable',
+  upstream_unavailable: 'Upstream unavailable',
+  upstream_timeout: 'Upstream timeout',
+  internal_error: 'Internal error',
+};
+
+/** The one error type of the API: a stable {@link ErrorCode}, its HTTP status, and the lower error as `cause`. */
+export class AppError extends Error {
+  readonly status: number;
+  readonly title: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail ?? TITLES[code], options);
+    this.name = 'AppError';
+    this.status = ERROR_STATUS[code];
+    this.title = TITLES[code];
+  }
+}
+
+/** Title of an error code, for places that answer without throwing. */
+export function titleOf(code: ErrorCode): string {
+  return TITLES[code];
+}

@@ -1,0 +1,49 @@
+import type { ServerResponse } from 'node:http';
+import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode, type ProblemDetails } from '@app/shared-types';
+import { titleOf } from './errors.js';
+
+/** Builds an RFC 9457 problem body for a stable error code. @see https://www.rfc-editor.org/rfc/rfc9457 */
+export function problemBody(code: ErrorCode, detail?: string): ProblemDetails {
+  return {
+    type: `https://cognito-bff.dev/problems/${code.replaceAll('_', '-')}`,
+    title: titleOf(code),
+    status: ERROR_STATUS[code],
+    ...(detail ? { detail } : {}),
+    code,
+  };
+}
+
+/**
+ * Writes a problem+json answer on a raw Node response (used by the fast path and by the
+ * Express error sink alike, so there is one shape). Does nothing once headers are out.
+ */
+export function sendProblem(
+  res: ServerResponse,
+  code: ErrorCode,
+  detail?: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(problemBody(code, detail));
+  res.writeHead(ERROR_STATUS[code], {
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** Writes a small JSON answer on a raw Node response. */
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}

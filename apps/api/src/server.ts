@@ -1,0 +1,54 @@
+import 'dotenv/config';
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { closeDeps, connectDeps, createDeps } from './deps.js';
+import { createLogger } from './logger.js';
+
+/** Process entry point: validate config, wire, listen, shut down gracefully on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.sessionSecretGenerated) {
+    logger.warn('SESSION_SECRET is not set: using a random one, so sessions end when the process restarts (dev only)');
+  }
+  const deps = createDeps(config, logger);
+  await connectDeps(deps);
+  const app = createApp(deps);
+  const server = createServer({ maxHeaderSize: 16 * 1024 }, app.handler);
+  server.keepAliveTimeout = 65_000;
+  server.listen(config.port, () => {
+    logger.info({ port: config.port, publicUrl: config.publicUrl, issuer: config.cognito.issuer, upstream: config.upstreamUrl }, 'BFF listening');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, waiting for requests in flight');
+    const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
+    const force = setTimeout(() => {
+      logger.warn('grace period over; closing remaining connections');
+      server.closeAllConnections();
+    }, grace);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      void closeDeps(deps).finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

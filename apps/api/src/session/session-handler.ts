@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { REFRESH_ACCESS_TOKEN_ERROR, type SessionResponse } from '@app/shared-types';
+import type { Deps } from '../deps.js';
+import { sendJson } from '../http/problem.js';
+import type { TokenRecord } from '../tokens/token-record.js';
+import { clearedCookie } from './cookie.js';
+import { lookupSession } from './session-lookup.js';
+
+const NO_STORE = { 'cache-control': 'no-store' };
+
+/**
+ * `GET /session`: who is signed in. Refreshes first when the access token is (nearly) expired,
+ * through the same coordinator as the proxy; a passing IdP failure keeps the session and says so.
+ */
+export async function handleSession(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const found = await lookupSession(deps, req);
+  if (found.kind === 'anonymous') return anonymous(deps, res, found.hadCookie);
+  const result = await deps.refresher.ensureFresh(found.sid, found.current);
+  switch (result.kind) {
+    case 'fresh':
+      return sendJson(res, 200, signedIn(result.current.record), NO_STORE);
+    case 'error':
+      if (result.code === 'idp_unavailable') {
+        const record = (result.current ?? found.current).record;
+        return sendJson(res, 200, { ...signedIn(record), error: REFRESH_ACCESS_TOKEN_ERROR }, NO_STORE);
+      }
+      return anonymous(deps, res, true);
+    case 'none':
+      return anonymous(deps, res, true);
+  }
+}
+
+function anonymous(deps: Deps, res: ServerResponse, clearCookie: boolean) {
+  const body: SessionResponse = { authenticated: false };
+  sendJson(res, 200, body, clearCookie ? { ...NO_STORE, 'set-cookie': clearedCookie(deps.config) } : NO_STORE);
+}
+
+function signedIn(record: TokenRecord): SessionResponse {
+  return {
+    authenticated: true,
+    user: record.user,
+    accessTokenExpiresAt: record.accessTokenExpiresAt,
+    sessionExpiresAt: record.sessionExpiresAt,
+  };
+}

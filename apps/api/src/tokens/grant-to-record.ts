@@ -1,0 +1,50 @@
+import type { SessionUser } from '@app/shared-types';
+import type { GrantedTokens } from '../auth/oidc-client.js';
+import { nowSeconds, type TokenRecord } from './token-record.js';
+
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** Reads the user the contract exposes out of validated ID token claims (Cognito names first). */
+export function userFromClaims(claims: Record<string, unknown>): SessionUser {
+  const groups = claims['cognito:groups'];
+  const verified = claims.email_verified;
+  return {
+    sub: String(claims.sub),
+    username: str(claims['cognito:username']) ?? str(claims.preferred_username) ?? str(claims.username),
+    email: str(claims.email),
+    // Cognito has sent email_verified as the string "true" in the past
+    emailVerified: typeof verified === 'boolean' ? verified : verified === 'true' ? true : verified === 'false' ? false : undefined,
+    name: str(claims.name) ?? (str(claims.given_name) && [claims.given_name, claims.family_name].filter(Boolean).join(' ')),
+    groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
+  };
+}
+
+/** Builds the record of a new session from a code grant. */
+export function recordFromCodeGrant(tokens: GrantedTokens, sessionTtlSeconds: number, now = nowSeconds()): TokenRecord {
+  if (!tokens.claims) throw new Error('code grant without ID token claims');
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    idToken: tokens.idToken,
+    accessTokenExpiresAt: now + tokens.expiresIn,
+    accessTokenLifetime: tokens.expiresIn,
+    sessionExpiresAt: now + sessionTtlSeconds,
+    createdAt: now,
+    user: userFromClaims(tokens.claims),
+  };
+}
+
+/**
+ * Applies a refresh response to a record: a returned refresh token replaces the old one (rotation),
+ * none keeps it (Cognito's default); same for the ID token.
+ */
+export function recordAfterRefresh(previous: TokenRecord, tokens: GrantedTokens, now = nowSeconds()): TokenRecord {
+  return {
+    ...previous,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken ?? previous.refreshToken,
+    idToken: tokens.idToken ?? previous.idToken,
+    accessTokenExpiresAt: now + tokens.expiresIn,
+    accessTokenLifetime: tokens.expiresIn,
+  };
+}

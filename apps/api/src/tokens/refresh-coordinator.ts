@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { ErrorCode } from '@app/shared-types';
+import type { OidcClient } from '../auth/oidc-client.js';
+import { IdpError } from '../auth/oidc-client.js';
+import type { Redis } from '../redis/client.js';
+import { recordAfterRefresh } from './grant-to-record.js';
+import { needsRefresh, type VersionedRecord } from './token-record.js';
+import type { TokenStore } from './token-store.js';
+
+/** Result of asking for a usable access token: the proxy and `/session` turn it into a response. */
+export type TokenResult =
+  | { kind: 'fresh'; current: VersionedRecord }
+  | { kind: 'none' }
+  | { kind: 'error'; code: Extract<ErrorCode, 'session_expired' | 'idp_unavailable'>; current?: VersionedRecord };
+
+/** Tunables of the coordinator; defaults suit production, tests shorten them. */
+export interface RefreshOptions {
+  skewSeconds: number;
+  /** Lease time-to-live; renewed every third of it while the token endpoint is slow. */
+  leaseMs?: number;
+  /** How often a waiter looks at the record again. */
+  pollMs?: number;
+  /** Longest a waiter waits for another instance before answering idp_unavailable. */
+  maxWaitMs?: number;
+}
+
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+/** Called when a refresh token was rejected for good: ends the session everywhere. */
+export type EndSession = (sid: string) => Promise<void>;
+
+/**
+ * Single-flight refresh across processes (docs/adr/0002-single-flight-refresh.md).
+ * In-process, concurrent callers for one session share one promise. Across processes, the
+ * instance that wins `SET lease NX PX` re-reads the record, redeems the refresh token once,
+ * writes the result with a version check, and releases; the others poll the record until its
+ * version moves. A lease whose holder died lapses and one waiter takes over.
+ */
+export class RefreshCoordinator {
+  readonly #inflight = new Map<string, Promise<TokenResult>>();
+  readonly #leaseMs: number;
+  readonly #pollMs: number;
+  readonly #maxWaitMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly store: TokenStore,
+    private readonly oidc: OidcClient,
+    private readonly endSession: EndSession,
+    private readonly logger: Logger,
+    private readonly options: RefreshOptions,
+  ) {
+    this.#leaseMs = options.leaseMs ?? 5_000;
+    this.#pollMs = options.pollMs ?? 25;
+    this.#maxWaitMs = options.maxWaitMs ?? 15_000;
+  }
+
+  /** Number of refreshes currently coordinated by this process (for metrics and tests). */
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  /** Returns a record whose access token is usable now, refreshing it first when needed. */
+  async ensureFresh(sid: string, current: VersionedRecord): Promise<TokenResult> {
+    if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
+    let pending = this.#inflight.get(sid);
+    if (!pending) {
+      pending = this.#refresh(sid, current).finally(() => this.#inflight.delete(sid));
+      this.#inflight.set(sid, pending);
+    }
+    return pending;
+  }
+
+  async #refresh(sid: string, seen: VersionedRecord): Promise<TokenResult> {
+    const keys = this.store.keys(sid);
+    const started = Date.now();
+    const deadline = started + this.#maxWaitMs;
+    let waited = false;
+    for (;;) {
+      const holder = randomUUID();
+      const acquired = await this.redis.set(keys.lease, holder, { NX: true, PX: this.#leaseMs });
+      if (acquired === 'OK') return this.#redeemHolding(sid, holder, started, waited);
+
+      waited = true;
+      await sleep(this.#pollMs);
+      const now = await this.store.read(sid);
+      if (!now) return { kind: 'error', code: 'session_expired' };
+      if (now.version !== seen.version && !needsRefresh(now.record, this.options.skewSeconds)) {
+        return { kind: 'fresh', current: now };
+      }
+      const failedAt = Number(await this.redis.get(keys.refreshFailed));
+      if (failedAt >= started || Date.now() > deadline) return { kind: 'error', code: 'idp_unavailable', current: now };
+    }
+  }
+
+  async #redeemHolding(sid: string, holder: string, started: number, waited: boolean): Promise<TokenResult> {
+    const keys = this.store.keys(sid);
+    const renew = setInterval(() => {
+      this.redis
+        .eval(RENEW, { keys: [keys.lease], arguments: [holder, String(this.#leaseMs)] })
+        .catch((err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed'));
+    }, Math.max(50, Math.floor(this.#leaseMs / 3)));
+    try {
+      // re-read under the lease: another instance may have refreshed since we looked
+      const current = await this.store.read(sid);
+      if (!current) return { kind: 'error', code: 'session_expired' };
+      if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
+      if (!current.record.refreshToken) return this.#end(sid, 'no refresh token');
+
+      const t0 = Date.now();
+      let granted;
+      try {
+        granted = await this.oidc.refreshTokenGrant(current.record.refreshToken);
+      } catch (err) {
+        const idpError = err instanceof IdpError ? err : undefined;
+        if (idpError?.kind === 'invalid_grant') return this.#end(sid, idpError.message);
+        this.logger.warn({ sid: redactSid(sid), err: describe(err), outcome: 'idp_unavailable' }, 'refresh failed');
+        await this.redis.set(keys.refreshFailed, String(Date.now()), { PX: 2_000 });
+        return { kind: 'error', code: 'idp_unavailable', current };
+      }
+      const record = recordAfterRefresh(current.record, granted);
+      const written = await this.store.compareAndSet(sid, current.version, record);
+      this.logger.info(
+        { event: 'refresh', outcome: written, durationMs: Date.now() - t0, waitedMs: waited ? t0 - started : 0, rotated: Boolean(granted.refreshToken) },
+        'access token refreshed',
+      );
+      if (written === 'written') return { kind: 'fresh', current: { version: current.version + 1, record } };
+      // somebody wrote since we read (our lease lapsed while Redis was unreachable): theirs wins
+      const latest = await this.store.read(sid);
+      return latest ? { kind: 'fresh', current: latest } : { kind: 'error', code: 'session_expired' };
+    } finally {
+      clearInterval(renew);
+      await this.redis.eval(RELEASE, { keys: [keys.lease], arguments: [holder] }).catch(() => undefined);
+    }
+  }
+
+  async #end(sid: string, reason: string): Promise<TokenResult> {
+    this.logger.info({ event: 'refresh', outcome: 'session_expired', reason }, 'refresh token rejected; session ended');
+    await this.endSession(sid);
+    return { kind: 'error', code: 'session_expired' };
+  }
+}
+
+function describe(err: unknown) {
+  return err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };
+}
+
+/** Logs never carry a whole session id. */
+export function redactSid(sid: string): string {
+  return `${sid.slice(0, 6)}…`;
+}

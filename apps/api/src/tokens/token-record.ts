@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+const userSchema = z.object({
+  sub: z.string(),
+  username: z.string().optional(),
+  email: z.string().optional(),
+  emailVerified: z.boolean().optional(),
+  name: z.string().optional(),
+  groups: z.array(z.string()),
+});
+
+/** What a signed-in session keeps in Redis (sealed): the tokens, their expiry, and the user. */
+export const tokenRecordSchema = z.object({
+  accessToken: z.string().min(1),
+  refreshToken: z.string().min(1).optional(),
+  idToken: z.string().min(1).optional(),
+  /** Unix seconds, from `expires_in` at the time of the grant. */
+  accessTokenExpiresAt: z.number().int(),
+  /** `expires_in` of the last grant, for the "half its lifetime" refresh rule. */
+  accessTokenLifetime: z.number().int().nonnegative(),
+  /** Unix seconds. */
+  sessionExpiresAt: z.number().int(),
+  /** Unix seconds. */
+  createdAt: z.number().int(),
+  user: userSchema,
+});
+
+/** Plain token record, as sealed into Redis. */
+export type TokenRecord = z.infer<typeof tokenRecordSchema>;
+
+/** A token record with the version it was read at (for compare-and-set writes). */
+export interface VersionedRecord {
+  version: number;
+  record: TokenRecord;
+}
+
+/** Current time in unix seconds. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * True when the access token must be refreshed before use: it expires within `skewSeconds`,
+ * or within half its lifetime when that is shorter (so a 2-minute token is not refreshed on every call).
+ */
+export function needsRefresh(record: TokenRecord, skewSeconds: number, now = nowSeconds()): boolean {
+  const window = Math.min(skewSeconds, Math.floor(record.accessTokenLifetime / 2));
+  return record.accessTokenExpiresAt - now <= window;
+}

@@ -1,0 +1,75 @@
+import type { Redis } from '../redis/client.js';
+import type { TokenCipher } from './crypto.js';
+import { sessionKeys } from './keys.js';
+import { tokenRecordSchema, type TokenRecord, type VersionedRecord } from './token-record.js';
+
+/** Lua: write the record only if it is still at the version the writer read (and still exists). */
+const COMPARE_AND_SET = `
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2])
+return 1`;
+
+/** Outcome of a versioned write. */
+export type WriteResult = 'written' | 'stale';
+
+/**
+ * The only module that reads and writes token records. A record is one Redis hash per session,
+ * `{ v, d }`: `d` is the AES-GCM-sealed JSON, `v` a version that every write bumps through a
+ * compare-and-set script, so a request that read an older copy can never write it back.
+ */
+export class TokenStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly cipher: TokenCipher,
+    private readonly prefix: string,
+  ) {}
+
+  /** Key names of a session. */
+  keys(sid: string) {
+    return sessionKeys(this.prefix, sid);
+  }
+
+  /** Reads a session's record with one round trip; `undefined` when there is none or it does not open. */
+  async read(sid: string): Promise<VersionedRecord | undefined> {
+    const hash = await this.redis.hGetAll(this.keys(sid).tokens);
+    const version = Number(hash.v);
+    if (!hash.d || !Number.isInteger(version)) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(this.cipher.open(hash.d, sid));
+    } catch {
+      return undefined; // tampered with, or sealed under another secret: treated as no session
+    }
+    const parsed = tokenRecordSchema.safeParse(json);
+    return parsed.success ? { version, record: parsed.data } : undefined;
+  }
+
+  /** Creates the record of a new session at version 1, expiring with the session. */
+  async create(sid: string, record: TokenRecord): Promise<void> {
+    const key = this.keys(sid).tokens;
+    const ttl = Math.max(1, record.sessionExpiresAt - Math.floor(Date.now() / 1000));
+    await this.redis
+      .multi()
+      .del(key)
+      .hSet(key, { v: '1', d: this.cipher.seal(JSON.stringify(record), sid) })
+      .expire(key, ttl)
+      .exec();
+  }
+
+  /** Replaces the record if it is still at `expectedVersion`; keeps the key's expiry. */
+  async compareAndSet(sid: string, expectedVersion: number, record: TokenRecord): Promise<WriteResult> {
+    const result = await this.redis.eval(COMPARE_AND_SET, {
+      keys: [this.keys(sid).tokens],
+      arguments: [String(expectedVersion), this.cipher.seal(JSON.stringify(record), sid)],
+    });
+    return result === 1 ? 'written' : 'stale';
+  }
+
+  /** Deletes a session's record, lease and failure marker. */
+  async delete(sid: string): Promise<void> {
+    const k = this.keys(sid);
+    await this.redis.del([k.tokens, k.lease, k.refreshFailed]);
+  }
+}
+
+export type { TokenRecord };

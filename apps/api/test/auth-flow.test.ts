@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
+import { getSession, sessionCookieFrom, signInAs, startBff, type TestBff } from './support/bff.js';
+
+let idp: SpawnedEmulator;
+let bff: TestBff;
+
+beforeAll(async () => {
+  idp = await spawnEmulator({ port: 0 });
+  bff = await startBff({ issuer: idp.issuer });
+});
+afterAll(async () => {
+  await bff?.close();
+  await idp?.stop();
+});
+
+async function startLogin(returnTo?: string) {
+  const q = returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`;
+  const res = await fetch(`${bff.url}/auth/login${q}`, { redirect: 'manual' });
+  return { res, cookie: sessionCookieFrom(res)!, authorize: new URL(res.headers.get('location')!) };
+}
+
+describe('sign-in through the code flow', () => {
+  it('redirects to the authorization endpoint with code, PKCE S256, state, nonce, redirect_uri and scopes', async () => {
+    const { res, authorize, cookie } = await startLogin('/dashboard');
+    expect(res.status).toBe(302);
+    expect(cookie).toMatch(/^bff\.sid=/);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${idp.url}/oauth2/authorize`);
+    const p = authorize.searchParams;
+    expect(p.get('response_type')).toBe('code');
+    expect(p.get('client_id')).toBe('local-client');
+    expect(p.get('code_challenge_method')).toBe('S256');
+    expect(p.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(p.get('state')).toMatch(/^[\w-]{20,}$/);
+    expect(p.get('nonce')).toMatch(/^[\w-]{20,}$/);
+    expect(p.get('redirect_uri')).toBe(`${bff.url}/auth/callback`);
+    expect(p.get('scope')).toBe('openid email profile');
+  });
+
+  it('signs alice in, issues a new session id, and /session describes her without any token', async () => {
+    const anonymous = await getSession(bff);
+    expect(anonymous.body).toEqual({ authenticated: false });
+    expect(anonymous.res.headers.get('cache-control')).toBe('no-store');
+
+    const login = await startLogin('/reports?tab=2');
+    const callbackUrl = await signIn(login.authorize, 'alice', 'Passw0rd!');
+    const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie: login.cookie } });
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get('location')).toBe('/reports?tab=2');
+    const cookie = sessionCookieFrom(callback)!;
+    expect(cookie).toBeDefined();
+    expect(cookie).not.toBe(login.cookie); // session fixation: a new id at sign-in
+
+    const setCookie = callback.headers.getSetCookie().join('\n');
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    expect(setCookie).toMatch(/Path=\//);
+    expect(setCookie).not.toMatch(/Secure/); // http:// PUBLIC_URL
+
+    const { res, body } = await getSession(bff, cookie);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(body).toMatchObject({
+      authenticated: true,
+      user: { username: 'alice', email: 'alice@example.com', emailVerified: true, name: 'Alice Example', groups: ['admins', 'readers'] },
+    });
+    const now = Date.now() / 1000;
+    expect(body.accessTokenExpiresAt).toBeGreaterThan(now);
+    expect(body.sessionExpiresAt).toBeGreaterThan(now);
+    expect(JSON.stringify(body)).not.toMatch(/eyJ/); // no JWT of any kind
+
+    // the pre-login cookie does not carry the signed-in session
+    expect((await getSession(bff, login.cookie)).body).toEqual({ authenticated: false });
+  });
+
+  it('keeps bob and alice apart, with their own groups', async () => {
+    const { cookie } = await signInAs(bff, 'bob');
+    const { body } = await getSession(bff, cookie);
+    expect(body).toMatchObject({ authenticated: true, user: { username: 'bob', groups: ['readers'] } });
+  });
+
+  it.each([
+    ['//evil.example', '/'],
+    ['/\\evil.example', '/'],
+    ['https://evil.example/x', '/'],
+    ['javascript:alert(1)', '/'],
+    ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+    ['', '/'],
+    ['/ok/path?x=1#frag', '/ok/path?x=1#frag'],
+  ])('sends returnTo=%j back to %j after sign-in', async (returnTo, expected) => {
+    const { location } = await signInAs(bff, 'alice', returnTo);
+    expect(location).toBe(expected);
+  });
+});
+
+describe('a broken callback never creates a session and never answers 5xx', () => {
+  async function callbackWith(query: string, cookie?: string) {
+    const res = await fetch(`${bff.url}/auth/callback${query}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    return res;
+  }
+  function expectRejected(res: Response) {
+    expect(res.status).toBeLessThan(500);
+    if (res.status === 302) expect(res.headers.get('location')).toMatch(/^\/\?authError=[a-z_]+$/);
+    else expect(res.status).toBeGreaterThanOrEqual(400);
+    const cookie = sessionCookieFrom(res);
+    return cookie;
+  }
+
+  it('without state', async () => {
+    const login = await startLogin();
+    const callbackUrl = await signIn(login.authorize, 'alice', 'Passw0rd!');
+    callbackUrl.searchParams.delete('state');
+    const res = await callbackWith(callbackUrl.search, login.cookie);
+    expectRejected(res);
+    expect((await getSession(bff, login.cookie)).body).toEqual({ authenticated: false });
+  });
+
+  it('with a wrong state', async () => {
+    const login = await startLogin();
+    const callbackUrl = await signIn(login.authorize, 'alice', 'Passw0rd!');
+    callbackUrl.searchParams.set('state', 'not-the-state');
+    const res = await callbackWith(callbackUrl.search, login.cookie);
+    expect(res.headers.get('location')).toBe('/?authError=invalid_callback');
+    expect((await getSession(bff, login.cookie)).body).toEqual({ authenticated: false });
+  });
+
+  it('with error=access_denied from the IdP', async () => {
+    const login = await startLogin();
+    const state = login.authorize.searchParams.get('state')!;
+    const res = await callbackWith(`?error=access_denied&state=${state}`, login.cookie);
+    expect(res.headers.get('location')).toBe('/?authError=access_denied');
+    expect(sessionCookieFrom(res)).toBeUndefined();
+  });
+
+  it('replayed: the second use of a code and state fails and the first session stays the only one', async () => {
+    const login = await startLogin();
+    const callbackUrl = await signIn(login.authorize, 'alice', 'Passw0rd!');
+    const first = await callbackWith(callbackUrl.search, login.cookie);
+    const cookie = sessionCookieFrom(first)!;
+    expect(first.headers.get('location')).toBe('/');
+    const codeGrants = (await idp.stats()).grants.authorization_code;
+    const replay = await callbackWith(callbackUrl.search, login.cookie);
+    expect(replay.headers.get('location')).toBe('/?authError=invalid_callback');
+    expect(sessionCookieFrom(replay)).toBeUndefined();
+    const replayWithNewSession = await callbackWith(callbackUrl.search, cookie);
+    expect(replayWithNewSession.headers.get('location')).toBe('/?authError=invalid_callback');
+    expect((await idp.stats()).grants.authorization_code).toBe(codeGrants);
+  });
+
+  it('with a code the IdP does not know (failed exchange)', async () => {
+    const login = await startLogin();
+    const state = login.authorize.searchParams.get('state')!;
+    const res = await callbackWith(`?code=forged-code&state=${state}`, login.cookie);
+    expect(res.headers.get('location')).toBe('/?authError=invalid_callback');
+    expect((await getSession(bff, login.cookie)).body).toEqual({ authenticated: false });
+  });
+
+  it.each(['', '?code=&state=', '?state[]=a&state[]=b', '?%zz=%', `?code=${'x'.repeat(5000)}`, '?error=%00'])('with garbage %j', async (query) => {
+    const res = await callbackWith(query);
+    expectRejected(res);
+    expect(sessionCookieFrom(res)).toBeUndefined();
+  });
+});
+
+describe('sign-out', () => {
+  it('needs X-CSRF: 1', async () => {
+    const { cookie } = await signInAs(bff);
+    const res = await fetch(`${bff.url}/auth/logout`, { method: 'POST', headers: { cookie } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ code: 'csrf_header_missing', status: 403 });
+    expect((await getSession(bff, cookie)).body.authenticated).toBe(true);
+  });
+
+  it('revokes the refresh token at the IdP, answers the Cognito logout URL, and the old cookie is dead', async () => {
+    const { cookie } = await signInAs(bff);
+    const before = await idp.stats();
+    const res = await fetch(`${bff.url}/auth/logout`, { method: 'POST', headers: { cookie, 'x-csrf': '1' } });
+    expect(res.status).toBe(200);
+    const { logoutUrl } = (await res.json()) as { logoutUrl: string };
+    const url = new URL(logoutUrl);
+    expect(`${url.origin}${url.pathname}`).toBe(`${idp.url}/logout`);
+    expect(url.searchParams.get('client_id')).toBe('local-client');
+    expect(url.searchParams.get('logout_uri')).toBe(`${bff.url}/`);
+    expect(res.headers.getSetCookie().join()).toMatch(/bff\.sid=;.*Expires=Thu, 01 Jan 1970/);
+    expect((await idp.stats()).revocations).toBe(before.revocations + 1);
+    expect((await getSession(bff, cookie)).body).toEqual({ authenticated: false });
+    // the emulator's logout endpoint accepts the URL we built
+    const idpLogout = await fetch(logoutUrl, { redirect: 'manual' });
+    expect(idpLogout.status).toBe(302);
+    expect(idpLogout.headers.get('location')).toBe(`${bff.url}/`);
+  });
+});
+
+describe('cookies', () => {
+  it('a tampered cookie is anonymous', async () => {
+    const { cookie } = await signInAs(bff);
+    const value = decodeURIComponent(cookie.split('=')[1]!);
+    const tampered = `bff.sid=${encodeURIComponent(value.slice(0, -2) + (value.endsWith('A') ? 'BB' : 'AA'))}`;
+    expect((await getSession(bff, tampered)).body).toEqual({ authenticated: false });
+    const forgedSid = `bff.sid=${encodeURIComponent('s:' + value.slice(2).split('.')[0] + '.forgedsignature')}`;
+    expect((await getSession(bff, forgedSid)).body).toEqual({ authenticated: false });
+    expect((await getSession(bff, cookie)).body.authenticated).toBe(true);
+  });
+});
+
+describe('health', () => {
+  it('/healthz and /readyz answer 200 with Redis and the IdP up', async () => {
+    expect((await fetch(`${bff.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${bff.url}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+});

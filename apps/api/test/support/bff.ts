@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inject } from 'vitest';
+import { signIn } from '@app/cognito-emulator';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { closeDeps, connectDeps, createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
+import { createLogger } from '../../src/logger.js';
+
+/** A BFF instance listening on loopback, wired to a real Redis and a real OIDC provider. */
+export interface TestBff {
+  url: string;
+  deps: Deps;
+  app: App;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export interface TestBffOptions {
+  issuer: string;
+  upstreamUrl?: string;
+  /** Extra environment (the contract's variable names). */
+  env?: Record<string, string>;
+  /** Shared by instances that must see the same sessions; random by default. */
+  keyPrefix?: string;
+  /** Shared by instances that must read each other's cookies and token records. */
+  sessionSecret?: string;
+  redisUrl?: string;
+  deps?: DepsOptions;
+}
+
+/** A random key prefix, so test files and parallel runs never collide in one Redis. */
+export function testPrefix(): string {
+  return `test:${randomBytes(6).toString('hex')}:`;
+}
+
+/** A session secret for tests. */
+export function testSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Starts a BFF on a free port; PUBLIC_URL is its own origin. */
+export async function startBff(options: TestBffOptions): Promise<TestBff> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    REDIS_URL: options.redisUrl ?? inject('redisUrl'),
+    REDIS_KEY_PREFIX: options.keyPrefix ?? testPrefix(),
+    SESSION_SECRET: options.sessionSecret ?? testSecret(),
+    COGNITO_ISSUER: options.issuer,
+    COGNITO_CLIENT_ID: 'local-client',
+    COGNITO_CLIENT_SECRET: 'local-secret',
+    API_UPSTREAM_URL: options.upstreamUrl ?? 'http://127.0.0.1:9',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const deps = createDeps(config, createLogger(config.logLevel), options.deps);
+  await connectDeps(deps);
+  const app = createApp(deps);
+  server.on('request', app.handler);
+  return {
+    url: config.publicUrl,
+    deps,
+    app,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeDeps(deps);
+    },
+  };
+}
+
+/** The `name=value` part of the session cookie in a response, if it sets one. */
+export function sessionCookieFrom(res: Response, name = 'bff.sid'): string | undefined {
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    if (pair?.startsWith(`${name}=`) && pair.length > name.length + 1) return pair;
+  }
+  return undefined;
+}
+
+/**
+ * Signs in through the real flow: `/auth/login` on the BFF, the emulator's own HTML form, and
+ * `/auth/callback` back on the BFF. Returns the session cookie (`bff.sid=…`).
+ */
+export async function signInAs(bff: Pick<TestBff, 'url'>, username = 'alice', returnTo = '/'): Promise<{ cookie: string; location: string }> {
+  const login = await fetch(`${bff.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
+  const loginCookie = sessionCookieFrom(login);
+  const authorize = login.headers.get('location');
+  if (login.status !== 302 || !authorize || !loginCookie) throw new Error(`login did not redirect: ${login.status}`);
+  const callbackUrl = await signIn(authorize, username, 'Passw0rd!');
+  const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie: loginCookie } });
+  const cookie = sessionCookieFrom(callback);
+  if (callback.status !== 302 || !cookie) throw new Error(`callback failed: ${callback.status} ${callback.headers.get('location')}`);
+  return { cookie, location: callback.headers.get('location') ?? '' };
+}
+
+/** GET /session with a cookie. */
+export async function getSession(bff: Pick<TestBff, 'url'>, cookie?: string) {
+  const res = await fetch(`${bff.url}/session`, { headers: cookie ? { cookie } : {} });
+  return { res, body: (await res.json()) as Record<string, unknown> };
+}
