@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { authErrorMessage, readAuthError, withoutAuthError } from './auth-error';
+import { loginUrlFor, returnToFor } from './login-url';
+
+describe('authError', () => {
+  const codes = ['access_denied', 'invalid_callback', 'idp_unavailable', 'session_store_unavailable', 'login_failed'];
+
+  it('has its own message for each known code and a fallback for the rest', () => {
+    const fallback = authErrorMessage('something_else');
+    const messages = codes.map(authErrorMessage);
+    expect(new Set([...messages, fallback]).size).toBe(codes.length + 1);
+    expect(authErrorMessage('toString')).toBe(fallback);
+  });
+
+  it('is read from and removed from a query string', () => {
+    expect(readAuthError('?authError=access_denied&x=1')).toBe('access_denied');
+    expect(readAuthError('?x=1')).toBeNull();
+    expect(withoutAuthError('?authError=access_denied&x=1')).toBe('?x=1');
+    expect(withoutAuthError('?authError=access_denied')).toBe('');
+  });
+});
+
+describe('login URL', () => {
+  it('returns to the current path and query without authError', () => {
+    expect(returnToFor({ pathname: '/reports', search: '?page=2&authError=login_failed' })).toBe('/reports?page=2');
+    expect(loginUrlFor({ pathname: '/reports', search: '?page=2' })).toBe('/auth/login?returnTo=%2Freports%3Fpage%3D2');
+    expect(loginUrlFor({ pathname: '/', search: '?authError=x' })).toBe('/auth/login?returnTo=%2F');
+  });
+});

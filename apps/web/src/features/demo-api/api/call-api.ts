@@ -1,0 +1,126 @@
+/**
+ * Calls the protected API through the BFF's `/api/*` proxy and measures the round trip.
+ * The demo upstream echoes the claims of the access token it received.
+ */
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { ApiError } from '../../../lib/api-client';
+import { readJson, request } from '../../../lib/api-client';
+
+/** Path the panel calls by default; any path under /api reaches the demo upstream. */
+export const DEMO_API_PATH = '/api/hello';
+/** How many calls the history keeps. */
+export const HISTORY_SIZE = 5;
+
+/** What the demo upstream says it saw; every field optional, since another upstream may differ. */
+export interface UpstreamEcho {
+  message?: string;
+  claims?: {
+    sub?: string;
+    username?: string;
+    client_id?: string;
+    scope?: string;
+    groups?: string[];
+    token_use?: string;
+  };
+  token?: { issuedAt?: number; expiresAt?: number; secondsRemaining?: number };
+  servedAt?: string;
+}
+
+/** One successful call. */
+export interface ApiCallResult {
+  path: string;
+  status: number;
+  latencyMs: number;
+  body: UpstreamEcho;
+  at: number;
+}
+
+/** One entry of the call history, successful or not. */
+export interface ApiCallRecord {
+  id: number;
+  path: string;
+  status: number;
+  latencyMs: number;
+  at: number;
+  outcome: string;
+}
+
+function pick<T>(value: unknown, guard: (v: unknown) => v is T): T | undefined {
+  return guard(value) ? value : undefined;
+}
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const asRecord = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Keeps the fields of the demo upstream's answer that have the expected types. */
+export function parseUpstreamEcho(body: unknown): UpstreamEcho {
+  const root = asRecord(body);
+  if (!root) throw new TypeError('the upstream did not answer a JSON object');
+  const claims = asRecord(root.claims);
+  const token = asRecord(root.token);
+  return compact({
+    message: pick(root.message, isString),
+    servedAt: pick(root.servedAt, isString),
+    claims: claims
+      ? compact({
+          sub: pick(claims.sub, isString),
+          username: pick(claims.username, isString),
+          client_id: pick(claims.client_id, isString),
+          scope: pick(claims.scope, isString),
+          groups: pick(claims.groups, isStrings),
+          token_use: pick(claims.token_use, isString),
+        })
+      : undefined,
+    token: token
+      ? compact({
+          issuedAt: pick(token.issuedAt, isNumber),
+          expiresAt: pick(token.expiresAt, isNumber),
+          secondsRemaining: pick(token.secondsRemaining, isNumber),
+        })
+      : undefined,
+  });
+}
+
+/** `GET <path>` through the proxy; resolves with status, latency (ms) and the echo. */
+export async function callApi(path: string = DEMO_API_PATH): Promise<ApiCallResult> {
+  const startedAt = performance.now();
+  const response = await request(path);
+  const body = await readJson(response, parseUpstreamEcho);
+  return { path, status: response.status, latencyMs: Math.round(performance.now() - startedAt), body, at: Date.now() };
+}
+
+let nextRecordId = 1;
+
+/**
+ * The demo call as a mutation (it runs on a click, not on render), with the last
+ * {@link HISTORY_SIZE} calls, failures included, newest first.
+ */
+export function useCallApi() {
+  const [history, setHistory] = useState<ApiCallRecord[]>([]);
+  const record = (entry: Omit<ApiCallRecord, 'id'>) =>
+    setHistory((previous) => [{ ...entry, id: nextRecordId++ }, ...previous].slice(0, HISTORY_SIZE));
+
+  const mutation = useMutation<ApiCallResult, ApiError, string, { startedAt: number }>({
+    mutationKey: ['demo-api', 'call'],
+    mutationFn: (path) => callApi(path),
+    onMutate: () => ({ startedAt: performance.now() }),
+    onSuccess: (result) => {
+      record({ path: result.path, status: result.status, latencyMs: result.latencyMs, at: result.at, outcome: 'OK' });
+    },
+    onError: (error, path, context) => {
+      const latencyMs = context ? Math.round(performance.now() - context.startedAt) : 0;
+      record({ path, status: error.status, latencyMs, at: Date.now(), outcome: error.code });
+    },
+  });
+  return { ...mutation, history };
+}
+
+/** What {@link useCallApi} returns: the mutation plus its history. */
+export type CallApiState = ReturnType<typeof useCallApi>;

@@ -1,0 +1,20 @@
+import '@testing-library/jest-dom/vitest';
+import { cleanup } from '@testing-library/react';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { sentRequests, server } from './server';
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+
+afterEach(() => {
+  cleanup();
+  // Applies to every test: no call may leave without the CSRF header or the session cookie.
+  for (const request of sentRequests) {
+    expect.soft(request.headers.get('x-csrf'), `${request.method} ${request.url}`).toBe('1');
+    expect.soft(request.credentials, `${request.method} ${request.url}`).toBe('include');
+  }
+  sentRequests.length = 0;
+  server.resetHandlers();
+  window.history.replaceState(null, '', '/');
+});
+
+afterAll(() => server.close());
