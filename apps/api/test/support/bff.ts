@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
@@ -7,6 +6,9 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDeps, connectDeps, createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
+import { testPrefix, testSecret } from './isolation.js';
+
+export { testPrefix, testSecret };
 
 /** A BFF instance listening on loopback, wired to a real Redis and a real OIDC provider. */
 export interface TestBff {
@@ -30,15 +32,6 @@ export interface TestBffOptions {
   deps?: DepsOptions;
 }
 
-/** A random key prefix, so test files and parallel runs never collide in one Redis. */
-export function testPrefix(): string {
-  return `test:${randomBytes(6).toString('hex')}:`;
-}
-
-/** A session secret for tests. */
-export function testSecret(): string {
-  return randomBytes(32).toString('base64url');
-}
 
 /** Starts a BFF on a free port; PUBLIC_URL is its own origin. */
 export async function startBff(options: TestBffOptions): Promise<TestBff> {

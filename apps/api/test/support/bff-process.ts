@@ -1,0 +1,39 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './redis-server.js';
+
+const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A BFF running as its own OS process (`src/server.ts` under tsx), for multi-instance tests. */
+export interface BffProcess {
+  url: string;
+  child: ChildProcess;
+  /** SIGKILL: the process dies mid-flight, as a crashed instance would. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts one with the given environment (the contract's variable names) and waits for /healthz. */
+export async function spawnBff(env: Record<string, string>): Promise<BffProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: API_DIR,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(port), PUBLIC_URL: url, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`BFF process exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('BFF process did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return { url, child, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+}

@@ -1,0 +1,71 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+
+/** What the upstream saw of one request. */
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * A plain upstream for proxy tests that records every request it receives, so a test can say
+ * "the upstream was not called". Routes: /echo (streams the body back), /bytes?n= (streams n
+ * bytes), /status/<code>, /slow?ms=, anything else → 200 JSON of what it saw.
+ */
+export async function startRecordingUpstream(): Promise<{ url: string; seen: SeenRequest[]; server: Server; close(): Promise<void> }> {
+  const seen: SeenRequest[] = [];
+  const server = createServer(async (req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const url = new URL(req.url ?? '/', 'http://upstream');
+    try {
+      if (url.pathname === '/echo') {
+        res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/octet-stream', 'x-upstream': 'echo' });
+        await pipeline(req, res);
+        return;
+      }
+      if (url.pathname === '/bytes') {
+        let left = Number(url.searchParams.get('n') ?? '0');
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(left) });
+        const chunk = Buffer.alloc(64 * 1024, 120);
+        const write = () => {
+          while (left > 0) {
+            const n = Math.min(left, chunk.length);
+            left -= n;
+            if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', write);
+          }
+          res.end();
+        };
+        write();
+        return;
+      }
+      const status = /^\/status\/(\d{3})$/.exec(url.pathname);
+      if (status) {
+        res.writeHead(Number(status[1]), { 'content-type': 'application/json', 'x-custom': 'kept', connection: 'keep-alive, x-hop', 'x-hop': 'dropped' });
+        res.end(JSON.stringify({ status: Number(status[1]) }));
+        return;
+      }
+      if (url.pathname === '/slow') {
+        await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms') ?? '1000')));
+      }
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers }));
+    } catch {
+      res.destroy();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
