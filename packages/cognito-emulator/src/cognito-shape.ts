@@ -1,0 +1,121 @@
+// koa middleware around oidc-provider's own routes: what goes in and out is reshaped to look
+// like Cognito (discovery document, token response, access-token format), and the test counters
+// are kept here.
+import type { KoaContext, KoaMiddleware, OIDCContext } from 'oidc-provider';
+import { countedGrant, type Runtime } from './runtime.js';
+
+/** The keys of a real Cognito discovery document, in Cognito's (alphabetical) order. */
+const COGNITO_DISCOVERY_KEYS = [
+  'authorization_endpoint',
+  'id_token_signing_alg_values_supported',
+  'issuer',
+  'jwks_uri',
+  'response_types_supported',
+  'revocation_endpoint',
+  'scopes_supported',
+  'subject_types_supported',
+  'token_endpoint',
+  'token_endpoint_auth_methods_supported',
+  'userinfo_endpoint',
+] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** oidc-provider defines `ctx.oidc` only on its own routes; reading params can throw before parsing. */
+function oidcParam(oidc: OIDCContext | undefined, name: string): unknown {
+  try {
+    return oidc?.params?.[name];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps only what Cognito publishes: no end_session_endpoint, no code_challenge_methods_supported. */
+function reshapeDiscovery(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of COGNITO_DISCOVERY_KEYS) out[key] = body[key];
+  // Public clients ('none') work too, but Cognito advertises only the two secret-based methods.
+  out.token_endpoint_auth_methods_supported = ['client_secret_basic', 'client_secret_post'];
+  return out;
+}
+
+async function reshapeTokenResponse(rt: Runtime, oidc: OIDCContext, body: Record<string, unknown>, grant: string) {
+  const stored = typeof body.access_token === 'string' ? await oidc.provider.AccessToken.find(body.access_token) : undefined;
+  const user = stored ? rt.usersBySub.get(stored.accountId) : undefined;
+  if (!stored || !user) throw new Error('issued access token not found in the adapter');
+  const authTime = oidc.entities.AuthorizationCode?.authTime ?? oidc.entities.RefreshToken?.authTime;
+  body.access_token = await rt.codec.sign({
+    jti: stored.jti,
+    iat: stored.iat,
+    exp: stored.exp,
+    sub: stored.accountId,
+    clientId: stored.clientId,
+    scope: stored.scope,
+    username: user.username,
+    groups: user.groups,
+    authTime,
+  });
+  // Cognito's token response has no `scope`, and a refresh without rotation returns no refresh token.
+  delete body.scope;
+  if (grant === 'refresh_token' && !rt.options.rotateRefreshTokens) delete body.refresh_token;
+}
+
+/** Cognito's authorization response has no RFC 9207 `iss` parameter. */
+function dropIssParameter(ctx: KoaContext, rt: Runtime): void {
+  const location = ctx.response.get('Location');
+  if (!location) return;
+  const url = new URL(location, rt.issuer);
+  if (url.origin === new URL(rt.issuer).origin || !url.searchParams.has('iss')) return;
+  url.searchParams.delete('iss');
+  ctx.set('Location', url.href);
+}
+
+/** The middleware; register with `provider.use`. */
+export function cognitoShape(rt: Runtime): KoaMiddleware {
+  return async function cognitoShapeMiddleware(ctx, next) {
+    if (ctx.path.toLowerCase() === '/oauth2/userinfo') {
+      const [scheme, token] = (ctx.headers.authorization ?? '').split(' ');
+      const opaque = scheme?.toLowerCase() === 'bearer' && token ? await rt.codec.opaqueId(token) : undefined;
+      if (opaque) ctx.req.headers.authorization = `Bearer ${opaque}`;
+    }
+
+    await next();
+
+    const { oidc } = ctx;
+    switch (oidc?.route) {
+      case 'discovery':
+        if (ctx.status === 200 && isRecord(ctx.body)) ctx.body = reshapeDiscovery(ctx.body);
+        break;
+      case 'token': {
+        const grant = countedGrant(oidcParam(oidc, 'grant_type'));
+        if (!grant) break;
+        const ok = ctx.status === 200 && isRecord(ctx.body);
+        if (ok) await reshapeTokenResponse(rt, oidc, ctx.body as Record<string, unknown>, grant);
+        rt.state.updateStats((s) => {
+          s.tokenRequests[grant] += 1;
+          if (ok) s.grants[grant] += 1;
+        });
+        break;
+      }
+      case 'revocation':
+        if (ctx.status === 200) rt.state.updateStats((s) => (s.revocations += 1));
+        break;
+      case 'authorization':
+      case 'resume':
+        dropIssParameter(ctx, rt);
+        break;
+      default:
+    }
+  };
+}
+
+/** Counts refresh-token reuse, which oidc-provider answers by revoking the whole grant. */
+export function countRefreshTokenReuse(rt: Runtime): void {
+  rt.provider.on('grant.error', (_ctx, err) => {
+    if (isRecord(err) && err.error_detail === 'refresh token already used') {
+      rt.state.updateStats((s) => (s.refreshTokenReuse += 1));
+    }
+  });
+}

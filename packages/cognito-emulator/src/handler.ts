@@ -1,0 +1,200 @@
+// The emulator's plain HTTP front: hosted-UI pages (sign-in, /logout), the /__emulator test hooks
+// and the token-endpoint fault injection. Everything else is oidc-provider's.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorPage, signInPage } from './pages.js';
+import { countedGrant, parseBehaviour, type Runtime } from './runtime.js';
+import { logoutUriAllowed } from './uris.js';
+
+const BODY_LIMIT = 64 * 1024;
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > BODY_LIMIT) throw new Error('request body too large');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  send(res, status, 'text/html; charset=utf-8', html);
+}
+
+function redirect(res: ServerResponse, status: 302 | 303, location: string): void {
+  res.writeHead(status, { Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store' });
+  res.end();
+}
+
+/**
+ * Waits `ms` unless the client goes away first; resolves whether the request is still wanted.
+ * A request whose client disconnected during the delay is dropped: never processed nor counted.
+ */
+function delayUnlessClosed(req: IncomingMessage, res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (req.socket.destroyed) return resolve(false);
+    const done = (wanted: boolean) => {
+      clearTimeout(timer);
+      res.off('close', onClose);
+      resolve(wanted && !req.socket.destroyed);
+    };
+    const onClose = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    res.once('close', onClose);
+  });
+}
+
+/** Applies the configured delay and failure to a token request; false = already handled. */
+async function tokenGate(rt: Runtime, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const { tokenDelayMs } = rt.behaviour;
+  if (tokenDelayMs > 0 && !(await delayUnlessClosed(req, res, tokenDelayMs))) return false;
+  const status = rt.behaviour.tokenFailureStatus;
+  if (status === null) return true;
+  const grant = countedGrant(new URLSearchParams(await readBody(req)).get('grant_type'));
+  if (grant) rt.state.updateStats((s) => (s.tokenRequests[grant] += 1));
+  sendJson(res, status, { error: 'server_error', error_description: `emulated failure (tokenFailureStatus ${status})` });
+  return false;
+}
+
+async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const route = `${req.method ?? 'GET'} ${path}`;
+  switch (route) {
+    case 'GET /__emulator/stats':
+      return sendJson(res, 200, rt.state.stats);
+    case 'POST /__emulator/reset':
+      rt.state.resetStats();
+      return sendJson(res, 200, rt.state.stats);
+    case 'GET /__emulator/behaviour':
+      return sendJson(res, 200, rt.behaviour);
+    case 'POST /__emulator/behaviour': {
+      let input: unknown;
+      try {
+        input = JSON.parse(await readBody(req));
+      } catch {
+        return sendJson(res, 400, { error: 'body must be JSON' });
+      }
+      const next = parseBehaviour(input, rt.behaviour);
+      if (typeof next === 'string') return sendJson(res, 400, { error: next });
+      rt.behaviour = next;
+      return sendJson(res, 200, rt.behaviour);
+    }
+    default:
+      return sendJson(res, 404, { error: `no emulator hook ${route}` });
+  }
+}
+
+/** The sign-in page of one interaction; consent (never shown by Cognito) is granted on the spot. */
+async function interaction(rt: Runtime, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
+  const { provider } = rt;
+  let details;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch (err) {
+    return sendHtml(res, 400, errorPage('Sign-in expired', { error: 'invalid_request', error_description: (err as Error).message }));
+  }
+  if (details.uid !== uid) {
+    return sendHtml(res, 400, errorPage('Sign-in expired', { error: 'invalid_request', error_description: 'interaction mismatch' }));
+  }
+  const clientId = String(details.params.client_id ?? '');
+
+  if (details.prompt.name === 'consent') {
+    const accountId = details.session?.accountId;
+    if (!accountId) return sendHtml(res, 400, errorPage('Sign-in expired', { error: 'invalid_request' }));
+    const grant = new provider.Grant({ accountId, clientId });
+    grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+    const grantId = await grant.save();
+    return redirect(res, 303, await provider.interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true }));
+  }
+
+  const page = (status: number, username?: string, error?: string) =>
+    sendHtml(res, status, signInPage({
+      action: `/login/${uid}`,
+      clientId,
+      usernames: rt.options.users.map((u) => u.username),
+      ...(username === undefined ? {} : { username }),
+      ...(error === undefined ? {} : { error }),
+    }));
+
+  if (req.method === 'GET') return page(200);
+  if (req.method !== 'POST') return sendHtml(res, 405, errorPage('Method not allowed', {}));
+
+  const form = new URLSearchParams(await readBody(req));
+  const username = form.get('username') ?? '';
+  const password = form.get('password') ?? '';
+  // Cognito pools match usernames case-insensitively by default.
+  const user = rt.options.users.find((u) => u.username.toLowerCase() === username.toLowerCase() && u.password === password);
+  if (!user) return page(200, username, 'Incorrect username or password.');
+  const returnTo = await provider.interactionResult(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
+  return redirect(res, 303, returnTo);
+}
+
+/**
+ * Cognito's `GET /logout?client_id=…&logout_uri=…`: ends the hosted-UI session (refresh tokens
+ * stay valid, as with Cognito) and redirects to a registered logout URI.
+ */
+async function logout(rt: Runtime, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const clientId = query.get('client_id');
+  const logoutUri = query.get('logout_uri');
+  const client = clientId ? rt.clients.get(clientId) : undefined;
+  if (!client) {
+    return sendHtml(res, 400, errorPage('Logout failed', { error: 'invalid_request', error_description: 'unknown or missing client_id' }));
+  }
+  if (!logoutUri || !logoutUriAllowed(client, logoutUri)) {
+    return sendHtml(res, 400, errorPage('Logout failed', {
+      error: 'invalid_request',
+      error_description: 'logout_uri is missing or not registered for this client',
+    }));
+  }
+  const { provider } = rt;
+  const session = await provider.Session.get({ req, res });
+  if (session.accountId) await session.destroy();
+  provider.createContext(req, res).cookies.set(provider.cookieName('session'), null, { httpOnly: true, sameSite: 'lax' });
+  return redirect(res, 302, logoutUri);
+}
+
+/** The emulator's request handler; `oidc` is oidc-provider's own callback. */
+export function createHandler(rt: Runtime, oidc: Handler): Handler {
+  const discoveryPath = `/${rt.options.poolId}/.well-known/openid-configuration`;
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const path = url.pathname;
+    try {
+      if (path === discoveryPath) {
+        // oidc-provider serves discovery at its root; Cognito serves it under the issuer path.
+        req.url = `/.well-known/openid-configuration${url.search}`;
+        return await oidc(req, res);
+      }
+      if (path.startsWith('/.well-known/')) return sendJson(res, 404, { error: 'not found' });
+      if (path.startsWith('/__emulator/')) return await admin(rt, req, res, path);
+      const login = /^\/login\/([\w-]+)$/.exec(path);
+      if (login?.[1]) return await interaction(rt, req, res, login[1]);
+      if (path === '/logout' && req.method === 'GET') return await logout(rt, req, res, url.searchParams);
+      if (path.toLowerCase() === '/oauth2/token' && req.method === 'POST' && !(await tokenGate(rt, req, res))) return;
+      return await oidc(req, res);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy(err as Error);
+        return;
+      }
+      sendJson(res, 500, { error: 'server_error', error_description: (err as Error).message });
+    }
+  };
+}

@@ -1,0 +1,13 @@
+// DEV AND TEST ONLY: a local OpenID provider shaped like an Amazon Cognito user pool.
+export {
+  DEFAULT_CLIENT,
+  DEFAULT_USERS,
+  type EmulatorBehaviour,
+  type EmulatorClient,
+  type EmulatorOptions,
+  type EmulatorStats,
+  type SeedUser,
+} from './options.js';
+export { startEmulator, type RunningEmulator } from './start.js';
+export { spawnEmulator, type SpawnedEmulator } from './spawn.js';
+export { signIn } from './sign-in.js';

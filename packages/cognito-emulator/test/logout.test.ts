@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnEmulator, type SpawnedEmulator } from '../src/index.js';
+import { authorizationUrl, browser, discover, refresh, REDIRECT_URI, tokenRequest, type Discovery } from './support.js';
+
+describe('/logout', () => {
+  let idp: SpawnedEmulator;
+  let d: Discovery;
+  beforeAll(async () => {
+    idp = await spawnEmulator();
+    d = await discover(idp.issuer);
+  });
+  afterAll(() => idp.stop());
+
+  /** Signs alice in through the form with `b`'s cookie jar; returns the code. */
+  async function signInWith(b: ReturnType<typeof browser>): Promise<string> {
+    const toLogin = await b.get(authorizationUrl(d));
+    const login = new URL(toLogin.headers.get('location')!, idp.url);
+    expect(login.pathname).toMatch(/^\/login\//);
+    await (await b.get(login)).text();
+    const posted = await b.get(login, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=alice&password=Passw0rd%21',
+    });
+    let next = new URL(posted.headers.get('location')!, idp.url);
+    while (next.origin === idp.url) next = new URL((await b.get(next)).headers.get('location')!, idp.url);
+    return next.searchParams.get('code')!;
+  }
+
+  it('ends the hosted-UI session and redirects to the logout URI; refresh tokens stay valid', async () => {
+    const b = browser();
+    const code = await signInWith(b);
+    const tokens = await tokenRequest(d, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI });
+
+    // Signed in at the IdP: a new authorization request goes straight back to the client.
+    const sso = await b.get(authorizationUrl(d));
+    const ssoTarget = new URL(sso.headers.get('location')!, idp.url);
+    expect(`${ssoTarget.origin}${ssoTarget.pathname}`).toBe(REDIRECT_URI);
+    expect(ssoTarget.searchParams.has('code')).toBe(true);
+
+    const out = await b.get(`${idp.url}/logout?client_id=local-client&logout_uri=${encodeURIComponent('http://localhost:5173/')}`);
+    expect(out.status).toBe(302);
+    expect(out.headers.get('location')).toBe('http://localhost:5173/');
+
+    const again = await b.get(authorizationUrl(d));
+    expect(new URL(again.headers.get('location')!, idp.url).pathname).toMatch(/^\/login\//);
+
+    expect((await refresh(d, tokens.body.refresh_token as string)).status).toBe(200);
+  });
+
+  it('refuses an unknown client or an unregistered logout URI with a 400 page', async () => {
+    const bad = [
+      '/logout?client_id=nope&logout_uri=http%3A%2F%2Flocalhost%3A5173%2F',
+      '/logout?client_id=local-client&logout_uri=https%3A%2F%2Fevil.example%2F',
+      '/logout?client_id=local-client&logout_uri=http%3A%2F%2Flocalhost%3A5173%2Fother',
+      '/logout?client_id=local-client',
+      '/logout',
+    ];
+    for (const path of bad) {
+      const res = await fetch(`${idp.url}${path}`, { redirect: 'manual' });
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(res.headers.get('location')).toBeNull();
+    }
+  });
+
+  it('honours exact logout URI lists when a client registers them', async () => {
+    const strict = await spawnEmulator({
+      clients: [{ clientId: 'strict', clientSecret: 's', redirectUris: ['http://app.test/cb'], logoutUris: ['http://app.test/bye'] }],
+    });
+    try {
+      const ok = await fetch(`${strict.url}/logout?client_id=strict&logout_uri=${encodeURIComponent('http://app.test/bye')}`, { redirect: 'manual' });
+      expect(ok.status).toBe(302);
+      const loopback = await fetch(`${strict.url}/logout?client_id=strict&logout_uri=${encodeURIComponent('http://localhost:5173/')}`, { redirect: 'manual' });
+      expect(loopback.status).toBe(400);
+    } finally {
+      await strict.stop();
+    }
+  });
+});

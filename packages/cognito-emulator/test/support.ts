@@ -1,0 +1,94 @@
+// Test helpers: a tiny OAuth client written against the wire protocol, so the tests assert what
+// any client (the BFF included) would see.
+import { createHash, randomBytes } from 'node:crypto';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { DEFAULT_CLIENT, signIn } from '../src/index.js';
+import { CookieJar } from '../src/sign-in.js';
+
+export const REDIRECT_URI = 'http://localhost:5173/auth/callback';
+export const basic = `Basic ${Buffer.from(`${DEFAULT_CLIENT.clientId}:${DEFAULT_CLIENT.clientSecret}`).toString('base64')}`;
+
+export interface Discovery {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  userinfo_endpoint: string;
+  revocation_endpoint: string;
+  jwks_uri: string;
+  [key: string]: unknown;
+}
+
+export async function discover(issuer: string): Promise<Discovery> {
+  const res = await fetch(`${issuer}/.well-known/openid-configuration`);
+  if (!res.ok) throw new Error(`discovery ${res.status}`);
+  return (await res.json()) as Discovery;
+}
+
+export function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export function authorizationUrl(d: Discovery, extra: Record<string, string> = {}): URL {
+  const url = new URL(d.authorization_endpoint);
+  url.search = new URLSearchParams({
+    client_id: DEFAULT_CLIENT.clientId,
+    response_type: 'code',
+    scope: 'openid email profile',
+    redirect_uri: REDIRECT_URI,
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+    ...extra,
+  }).toString();
+  return url;
+}
+
+export interface TokenResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export async function tokenRequest(d: Discovery, params: Record<string, string>, init: RequestInit = {}): Promise<TokenResponse> {
+  const res = await fetch(d.token_endpoint, {
+    method: 'POST',
+    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params).toString(),
+    ...init,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Signs `username` in (PKCE S256) and exchanges the code; returns the token response body. */
+export async function login(d: Discovery, username = 'alice'): Promise<Record<string, string>> {
+  const { verifier, challenge } = pkce();
+  const callback = await signIn(authorizationUrl(d, { code_challenge: challenge, code_challenge_method: 'S256' }), username, 'Passw0rd!');
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`no code in ${callback.href}`);
+  const res = await tokenRequest(d, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier });
+  if (res.status !== 200) throw new Error(`code exchange ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as Record<string, string>;
+}
+
+export function refresh(d: Discovery, refreshToken: string): Promise<TokenResponse> {
+  return tokenRequest(d, { grant_type: 'refresh_token', refresh_token: refreshToken });
+}
+
+export async function verify(d: Discovery, token: string): Promise<{ payload: JWTPayload; header: ReturnType<typeof decodeProtectedHeader> }> {
+  const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(d.jwks_uri)), { issuer: d.issuer, algorithms: ['RS256'] });
+  return { payload, header: decodeProtectedHeader(token) };
+}
+
+/** A browser-like client with a cookie jar that follows nothing on its own. */
+export function browser() {
+  const jar = new CookieJar();
+  return {
+    jar,
+    async get(url: string | URL, init: RequestInit = {}): Promise<Response> {
+      const target = new URL(url);
+      const cookie = jar.header(target);
+      const res = await fetch(target, { ...init, redirect: 'manual', headers: { ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string> | undefined) } });
+      jar.store(res.headers.getSetCookie());
+      return res;
+    },
+  };
+}
