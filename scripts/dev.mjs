@@ -27,7 +27,8 @@ function loadDotEnv(file) {
 
 function run(name, command, args, extraEnv = {}) {
   const color = colors[children.length % colors.length];
-  const child = spawn(command, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // own process group, so stopping reaches npm's grandchildren (tsx, vite) too
+  const child = spawn(command, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = `${color}${name.padEnd(9)}\x1b[0m│ `;
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';
@@ -51,7 +52,14 @@ function run(name, command, args, extraEnv = {}) {
 let stopping = false;
 function stop(code = 0) {
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of children) {
+    if (c.exitCode !== null) continue;
+    try {
+      process.kill(-c.pid, 'SIGTERM');
+    } catch {
+      c.kill('SIGTERM');
+    }
+  }
   setTimeout(() => process.exit(code), 500).unref();
 }
 process.on('SIGINT', () => stop(0));
