@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import session from 'express-session';
-import { pinoHttp } from 'pino-http';
 import type { Deps } from './deps.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { answerError, errorSink } from './http/error-sink.js';
 import { AppError } from './http/errors.js';
 import { sendProblem } from './http/problem.js';
+import { requestLogger } from './http/request-log.js';
 import { handleApi } from './proxy/api-handler.js';
 import { cookieOptions } from './session/cookie.js';
 import { handleSession } from './session/session-handler.js';
@@ -19,8 +18,6 @@ export interface App {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   express: Express;
 }
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * Builds the API. `/api/*` and `/session` run on a lean path ahead of Express (no Express
@@ -49,20 +46,7 @@ export function createApp(deps: Deps): App {
   app.use((_req, _res, next) => next(new AppError('not_found')));
   app.use(errorSink(deps.logger));
 
-  const logRequest = pinoHttp({
-    logger: deps.logger,
-    genReqId: (req, res) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'warn' : 'info'),
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?', 1)[0] }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  });
+  const logRequest = requestLogger(deps.logger);
 
   const fast = (fn: (deps: Deps, req: IncomingMessage, res: ServerResponse) => Promise<void>, req: IncomingMessage, res: ServerResponse) => {
     fn(deps, req, res).catch((err: unknown) => answerError(res, err, deps.logger));

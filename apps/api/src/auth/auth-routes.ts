@@ -43,7 +43,7 @@ async function callback(deps: Deps, req: Request, res: Response) {
   } catch (err) {
     await saveSession(req.session);
     if (err instanceof IdpError) {
-      req.log?.warn({ event: 'login', outcome: err.kind, oauthError: err.oauthError }, 'code exchange failed');
+      deps.logger.warn({ reqId: req.id, event: 'login', outcome: err.kind, oauthError: err.oauthError }, 'code exchange failed');
       return fail(err.kind === 'unavailable' ? 'idp_unavailable' : 'invalid_callback');
     }
     throw err;
@@ -57,7 +57,7 @@ async function callback(deps: Deps, req: Request, res: Response) {
   req.session.cookie.maxAge = deps.config.sessionTtlSeconds * 1000;
   await deps.tokens.create(req.sessionID, record);
   await Promise.all([saveSession(req.session), deps.tokens.delete(previousSid)]);
-  req.log?.info({ event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
+  deps.logger.info({ reqId: req.id, event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
   res.set('cache-control', 'no-store').redirect(302, tx.returnTo);
 }
 
@@ -67,12 +67,12 @@ async function logout(deps: Deps, req: Request, res: Response) {
   if (current?.record.refreshToken) {
     // best effort: the local session ends even when the IdP cannot be told
     await deps.oidc.revokeRefreshToken(current.record.refreshToken).catch((err: unknown) => {
-      req.log?.warn({ event: 'logout', outcome: 'revocation_failed', err: errorSummary(err) }, 'refresh token revocation failed');
+      deps.logger.warn({ reqId: req.id, event: 'logout', outcome: 'revocation_failed', err: errorSummary(err) }, 'refresh token revocation failed');
     });
   }
   const logoutUrl = await deps.oidc.buildEndSessionUrl(current?.record.idToken);
   if (sid) await deps.endSession(sid);
-  req.log?.info({ event: 'logout', outcome: current ? 'signed_out' : 'no_session' }, 'signed out');
+  deps.logger.info({ reqId: req.id, event: 'logout', outcome: current ? 'signed_out' : 'no_session' }, 'signed out');
   res.set('cache-control', 'no-store').set('set-cookie', clearedCookie(deps.config)).status(200).json({ logoutUrl });
 }
 
