@@ -1,8 +1,8 @@
 import 'dotenv/config';
-import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { closeDeps, connectDeps, createDeps } from './deps.js';
+import { createHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 
 /** Process entry point: validate config, wire, listen, shut down gracefully on SIGTERM/SIGINT. */
@@ -24,8 +24,7 @@ async function main(): Promise<void> {
   const deps = createDeps(config, logger);
   await connectDeps(deps);
   const app = createApp(deps);
-  const server = createServer({ maxHeaderSize: 16 * 1024 }, app.handler);
-  server.keepAliveTimeout = 65_000;
+  const server = createHttpServer(app.handler);
   server.listen(config.port, () => {
     logger.info({ port: config.port, publicUrl: config.publicUrl, issuer: config.cognito.issuer, upstream: config.upstreamUrl }, 'BFF listening');
   });
@@ -35,14 +34,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, waiting for requests in flight');
-    const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
     const force = setTimeout(() => {
       logger.warn('grace period over; closing remaining connections');
       server.closeAllConnections();
-    }, grace);
+    }, config.shutdownGraceMs);
     force.unref();
+    // keep-alive connections become idle as their last response ends: close them as they do
+    const reaper = setInterval(() => server.closeIdleConnections(), 50);
     server.close(() => {
       clearTimeout(force);
+      clearInterval(reaper);
       void closeDeps(deps).finally(() => process.exit(0));
     });
     server.closeIdleConnections();

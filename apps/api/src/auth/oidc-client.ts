@@ -35,9 +35,19 @@ export class IdpError extends Error {
 
 const COGNITO_HOST = /^cognito-idp\.[a-z0-9-]+\.amazonaws\.com$/;
 
+/** True when an error (or one of its causes) is a network failure or a timeout rather than an answer. */
+function isTransport(err: unknown, depth = 0): boolean {
+  if (!(err instanceof Error) || depth > 5) return false;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return true;
+  if (err instanceof TypeError && /fetch failed|network/i.test(err.message)) return true;
+  if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|UND_ERR/.test(`${(err as { code?: string }).code ?? ''} ${err.message}`)) return true;
+  return isTransport((err as { cause?: unknown }).cause, depth + 1);
+}
+
 /** Maps whatever openid-client or fetch threw to an {@link IdpError}. */
 export function toIdpError(err: unknown): IdpError {
   if (err instanceof IdpError) return err;
+  if (isTransport(err)) return new IdpError('unavailable', undefined, { cause: err });
   if (err instanceof oidc.ResponseBodyError) {
     if (err.status >= 500) return new IdpError('unavailable', err.error, { cause: err });
     return new IdpError(err.error === 'invalid_grant' ? 'invalid_grant' : 'rejected', err.error, { cause: err });

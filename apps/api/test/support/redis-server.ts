@@ -63,6 +63,16 @@ export class TestRedisServer {
     throw new Error(`redis-server on port ${this.port} did not answer`);
   }
 
+  /** SIGSTOP: the server hangs with its sockets open (the nastiest outage: no error, no answer). */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after {@link pause}. */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Kills the process (an outage). */
   async stop(): Promise<void> {
     const child = this.#child;
