@@ -2,15 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import type { Deps } from './deps.js';
+import { authGuards } from './abuse/auth-guards.js';
 import { authRoutes } from './auth/auth-routes.js';
+import { openApiRoutes } from './contract/openapi-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { answerError, errorSink } from './http/error-sink.js';
 import { AppError } from './http/errors.js';
 import { sendProblem } from './http/problem.js';
 import { requestLogger } from './http/request-log.js';
+import { metricsRoutes } from './observability/metrics-routes.js';
 import { handleApi } from './proxy/api-handler.js';
 import { cookieOptions } from './session/cookie.js';
 import { handleSession } from './session/session-handler.js';
+import { sessionsRoutes } from './session/sessions-routes.js';
 import { webRoutes } from './web/web-routes.js';
 
 /** A request listener for `http.createServer` (and supertest), plus the Express part for inspection. */
@@ -41,12 +45,15 @@ export function createApp(deps: Deps): App {
   });
 
   app.use(healthRoutes(deps));
+  app.use(metricsRoutes(deps), openApiRoutes(deps));
+  app.use(authGuards(deps)); // body cap and rate limits, before express-session touches Redis
   app.use(authRoutes(deps, sessionMiddleware));
+  app.use(sessionsRoutes(deps));
   if (deps.config.serveWeb) app.use(webRoutes(deps.config));
   app.use((_req, _res, next) => next(new AppError('not_found')));
   app.use(errorSink(deps.logger));
 
-  const logRequest = requestLogger(deps.logger);
+  const logRequest = requestLogger(deps.logger, deps.metrics);
 
   const fast = (fn: (deps: Deps, req: IncomingMessage, res: ServerResponse) => Promise<void>, req: IncomingMessage, res: ServerResponse) => {
     fn(deps, req, res).catch((err: unknown) => answerError(res, err, deps.logger));

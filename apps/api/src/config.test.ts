@@ -65,6 +65,17 @@ describe('configuration', () => {
     expect(loadConfig({ PUBLIC_URL: 'http://localhost:5173' }).secureCookies).toBe(false);
   });
 
+  it('defaults to an 8-hour idle timeout and a 30-day refresh token, and validates both', () => {
+    const c = loadConfig({});
+    expect(c.sessionIdleTimeoutSeconds).toBe(28_800);
+    expect(c.refreshTokenTtlSeconds).toBe(2_592_000);
+    expect(c.sessionTtlSeconds).toBe(86_400);
+    expect(problemsOf({ SESSION_IDLE_TIMEOUT_SECONDS: '0', REFRESH_TOKEN_TTL_SECONDS: 'soon' })).toEqual([
+      expect.stringMatching(/^SESSION_IDLE_TIMEOUT_SECONDS/),
+      expect.stringMatching(/^REFRESH_TOKEN_TTL_SECONDS/),
+    ]);
+  });
+
   it('refuses a PUBLIC_URL with a path', () => {
     expect(problemsOf({ PUBLIC_URL: 'https://app.example.com/app' })).toEqual([expect.stringMatching(/PUBLIC_URL/)]);
   });

@@ -22,17 +22,28 @@ export interface Config {
   sessionSecret: string;
   /** True when no SESSION_SECRET was given and a random one is used (dev only). */
   sessionSecretGenerated: boolean;
+  /** Absolute session lifetime (capped at sign-in by {@link Config.refreshTokenTtlSeconds}). */
   sessionTtlSeconds: number;
+  /** Sliding idle timeout: a session unused this long ends. */
+  sessionIdleTimeoutSeconds: number;
+  /** Lifetime of the IdP's refresh tokens; no session outlives its refresh token. */
+  refreshTokenTtlSeconds: number;
   cognito: { issuer: string; clientId: string; clientSecret?: string; scopes: string };
   upstreamUrl: string;
   upstreamTimeoutMs: number;
   idpTimeoutMs: number;
   refreshSkewSeconds: number;
   logLevel: string;
+  /** Whether `GET /metrics` is served, and the Bearer token it then requires (none: open; keep it off the internet). */
+  metrics: { enabled: boolean; token?: string };
   trustProxy: string;
+  /** Requests per minute and client IP on `/auth/login` and on `/auth/callback` (each); 0 = no limit. */
+  rateLimitAuthPerMinute: number;
   /** Whether the API serves the built web app (production). */
   serveWeb: boolean;
   webDistDir?: string;
+  /** On SIGTERM, how long requests in flight get to finish. */
+  shutdownGraceMs: number;
   /** Derived: cookie carries `Secure` and the `__Host-` prefix. */
   secureCookies: boolean;
 }
@@ -67,6 +78,8 @@ const envSchema = z.object({
   REDIS_KEY_PREFIX: optionalString,
   SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   SESSION_TTL_SECONDS: int(60, 60 * 60 * 24 * 365),
+  SESSION_IDLE_TIMEOUT_SECONDS: int(1, 60 * 60 * 24 * 365),
+  REFRESH_TOKEN_TTL_SECONDS: int(60, 60 * 60 * 24 * 3650),
   COGNITO_ISSUER: url(['http:', 'https:']),
   COGNITO_CLIENT_ID: optionalString,
   COGNITO_CLIENT_SECRET: optionalString,
@@ -75,9 +88,13 @@ const envSchema = z.object({
   UPSTREAM_TIMEOUT_MS: int(1, 10 * 60 * 1000),
   IDP_TIMEOUT_MS: int(100, 60 * 1000),
   REFRESH_SKEW_SECONDS: int(0, 3600),
+  METRICS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).optional()),
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional()),
   TRUST_PROXY: optionalString,
+  RATE_LIMIT_AUTH_PER_MINUTE: int(0, 1_000_000),
   WEB_DIST_DIR: optionalString,
+  SHUTDOWN_GRACE_MS: int(0, 10 * 60 * 1000),
 });
 
 function isLoopback(u: URL): boolean {
@@ -130,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     sessionSecretGenerated: !e.SESSION_SECRET,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS ?? 60 * 60 * 24,
+    sessionIdleTimeoutSeconds: e.SESSION_IDLE_TIMEOUT_SECONDS ?? 60 * 60 * 8,
+    refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS ?? 60 * 60 * 24 * 30,
     cognito: {
       issuer,
       clientId: e.COGNITO_CLIENT_ID ?? DEV_EMULATOR_CLIENT.id,
@@ -141,9 +160,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idpTimeoutMs: e.IDP_TIMEOUT_MS ?? 10_000,
     refreshSkewSeconds: e.REFRESH_SKEW_SECONDS ?? 60,
     logLevel: e.LOG_LEVEL ?? 'info',
+    metrics: { enabled: e.METRICS_ENABLED !== 'false' && e.METRICS_ENABLED !== '0', token: e.METRICS_TOKEN },
     trustProxy: e.TRUST_PROXY ?? 'loopback',
+    rateLimitAuthPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE ?? 60,
     serveWeb: production,
     webDistDir: e.WEB_DIST_DIR,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000,
     secureCookies: pub.protocol === 'https:',
   };
 }

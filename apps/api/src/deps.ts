@@ -3,10 +3,14 @@ import type { RedisStore } from 'connect-redis';
 import type { Config } from './config.js';
 import { BearerVerifier } from './auth/bearer-verifier.js';
 import { OidcClient } from './auth/oidc-client.js';
+import { ActiveSessions } from './observability/active-sessions.js';
+import { Metrics } from './observability/metrics.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
 import { createRedis, type Redis } from './redis/client.js';
 import { cookieName } from './session/cookie.js';
-import { createSessionStore, sessionTerminator } from './session/session-store.js';
+import { SessionActivity } from './session/session-activity.js';
+import { createSessionStore, sessionDocumentPrefix, sessionTerminator } from './session/session-store.js';
+import { UserSessionIndex } from './session/user-sessions.js';
 import { TokenCipher } from './tokens/crypto.js';
 import { RefreshCoordinator, type RefreshOptions } from './tokens/refresh-coordinator.js';
 import { TokenStore } from './tokens/token-store.js';
@@ -24,6 +28,14 @@ export interface Deps {
   upstream: UpstreamProxy;
   cookieName: string;
   endSession: (sid: string) => Promise<void>;
+  /** Sliding idle timeout: last activity and the throttled touch (issue 5). */
+  activity: SessionActivity;
+  /** Each user's sessions, for `GET /sessions` and sign-out everywhere (issue 5). */
+  userSessions: UserSessionIndex;
+  /** Prometheus metrics of this process (`GET /metrics`). */
+  metrics: Metrics;
+  /** Deployment-wide count of live sessions (sign-in adds; every {@link Deps.endSession} removes). */
+  activeSessions: ActiveSessions;
 }
 
 /** Options tests use to shorten the refresh lease and polling. */
@@ -36,8 +48,12 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const redis = createRedis(config.redisUrl, logger);
   const oidc = new OidcClient(config, logger);
   const tokens = new TokenStore(redis, new TokenCipher(config.sessionSecret), config.redisKeyPrefix);
-  const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds);
-  const endSession = sessionTerminator(tokens, sessions);
+  const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
+  const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecret);
+  const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
+  const activeSessions = new ActiveSessions(redis, config.redisKeyPrefix, logger, metrics);
+  const endSession = activeSessions.tracking(sessionTerminator(tokens, sessions, userSessions));
+  const documentKey = (sid: string) => `${sessionDocumentPrefix(config.redisKeyPrefix)}${sid}`;
   return {
     config,
     logger,
@@ -46,14 +62,19 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     tokens,
     sessions,
     endSession,
+    activity: new SessionActivity(redis, tokens, documentKey, config.sessionIdleTimeoutSeconds, logger),
+    userSessions,
     refresher: new RefreshCoordinator(redis, tokens, oidc, endSession, logger, {
       skewSeconds: config.refreshSkewSeconds,
       maxWaitMs: config.idpTimeoutMs + 5_000,
+      observer: metrics,
       ...options.refresh,
     }),
     bearer: new BearerVerifier(oidc, config.cognito.issuer, config.cognito.clientId, config.idpTimeoutMs),
-    upstream: new UpstreamProxy(config.upstreamUrl, config.upstreamTimeoutMs, new URL(config.publicUrl).protocol.slice(0, -1), logger),
+    upstream: new UpstreamProxy(config.upstreamUrl, config.upstreamTimeoutMs, new URL(config.publicUrl).protocol.slice(0, -1), logger, metrics),
     cookieName: cookieName(config),
+    metrics,
+    activeSessions,
   };
 }
 

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Paths pino blanks out wherever they appear: credentials, cookies and every kind of token. */
 export const REDACT_PATHS = [
@@ -18,11 +18,12 @@ export const REDACT_PATHS = [
   '*.sessionSecret',
 ];
 
-/** Creates the process logger (JSON lines, secrets redacted). */
-export function createLogger(level: string): Logger {
-  return pino({
+/** Creates the process logger (JSON lines, secrets redacted) writing to stdout, or to `destination` (tests capture it). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'cognito-bff' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

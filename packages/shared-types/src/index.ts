@@ -83,6 +83,31 @@ export interface LogoutResponse {
   logoutUrl: string;
 }
 
+/** Optional body of `POST /auth/logout` (JSON, at most 1 kB). */
+export interface LogoutRequest {
+  /** End every session of the signed-in user (each refresh token revoked), not only this one. */
+  everywhere?: boolean;
+}
+
+/** One session of the signed-in user, as `GET /sessions` lists it. */
+export interface SessionInfo {
+  /** Opaque handle for `DELETE /sessions/:id`; never the session id itself. */
+  id: string;
+  /** Unix seconds. */
+  createdAt: number;
+  /** Unix seconds; recorded at most once a minute, so up to a minute behind. */
+  lastSeenAt: number;
+  /** The browser's `User-Agent` at sign-in, truncated and sanitised; `""` when none was sent. */
+  userAgent: string;
+  /** True for the session this request was made with. */
+  current: boolean;
+}
+
+/** Body of `GET /sessions`: the signed-in user's live sessions, oldest first. */
+export interface SessionListResponse {
+  sessions: SessionInfo[];
+}
+
 /** Values of `authError` on `/?authError=` after a failed sign-in. */
 export type AuthErrorCode =
   | 'access_denied'

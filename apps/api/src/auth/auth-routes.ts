@@ -1,11 +1,15 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Session } from 'express-session';
-import type { AuthErrorCode } from '@app/shared-types';
+import type { AuthErrorCode, LogoutResponse } from '@app/shared-types';
 import type { Deps } from '../deps.js';
 import { AppError } from '../http/errors.js';
 import { requireCsrfHeader } from '../http/csrf.js';
 import { clearedCookie, readSessionId } from '../session/cookie.js';
+import { absoluteLifetimeSeconds } from '../session/session-activity.js';
+import { endSessionsRevoking } from '../session/session-ending.js';
+import { sanitizeUserAgent } from '../session/user-agent.js';
 import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
+import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
 import { IdpError } from './oidc-client.js';
 import { addPending, newLoginTransaction, takePending } from './login-transaction.js';
 import { safeReturnTo } from './return-to.js';
@@ -15,7 +19,7 @@ export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Route
   const router = Router();
   router.get('/auth/login', sessionMiddleware, (req, res) => login(deps, req, res));
   router.get('/auth/callback', sessionMiddleware, (req, res) => callback(deps, req, res));
-  router.post('/auth/logout', requireCsrfHeader, (req, res) => logout(deps, req, res));
+  router.post('/auth/logout', requireCsrfHeader, logoutBodyParser, (req, res) => logout(deps, req, res));
   return router;
 }
 
@@ -50,30 +54,29 @@ async function callback(deps: Deps, req: Request, res: Response) {
   }
 
   const previousSid = req.sessionID;
-  const record = recordFromCodeGrant(tokens, deps.config.sessionTtlSeconds);
+  const record = recordFromCodeGrant(tokens, absoluteLifetimeSeconds(deps.config));
   await regenerateSession(req); // a new id at sign-in: no session fixation
   req.session.user = { sub: record.user.sub };
   req.session.createdAt = record.createdAt;
-  req.session.cookie.maxAge = deps.config.sessionTtlSeconds * 1000;
-  await deps.tokens.create(req.sessionID, record);
-  await Promise.all([saveSession(req.session), deps.tokens.delete(previousSid)]);
+  req.session.cookie.maxAge = (record.sessionExpiresAt - record.createdAt) * 1000;
+  await deps.tokens.create(req.sessionID, record, deps.activity.initial(record, sanitizeUserAgent(req.headers['user-agent'])));
+  await Promise.all([saveSession(req.session), deps.tokens.delete(previousSid), deps.userSessions.register(req.sessionID, record)]);
+  await deps.activeSessions.started(req.sessionID, record.sessionExpiresAt);
   deps.logger.info({ reqId: req.id, event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
   res.set('cache-control', 'no-store').redirect(302, tx.returnTo);
 }
 
 async function logout(deps: Deps, req: Request, res: Response) {
+  const { everywhere = false } = parseLogoutOptions(req.body);
   const sid = readSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecret);
   const current = sid ? await deps.tokens.read(sid) : undefined;
-  if (current?.record.refreshToken) {
-    // best effort: the local session ends even when the IdP cannot be told
-    await deps.oidc.revokeRefreshToken(current.record.refreshToken).catch((err: unknown) => {
-      deps.logger.warn({ reqId: req.id, event: 'logout', outcome: 'revocation_failed', err: errorSummary(err) }, 'refresh token revocation failed');
-    });
-  }
   const logoutUrl = await deps.oidc.buildEndSessionUrl(current?.record.idToken);
-  if (sid) await deps.endSession(sid);
-  deps.logger.info({ reqId: req.id, event: 'logout', outcome: current ? 'signed_out' : 'no_session' }, 'signed out');
-  res.set('cache-control', 'no-store').set('set-cookie', clearedCookie(deps.config)).status(200).json({ logoutUrl });
+  // everywhere: every session of this user (each refresh token revoked), this one included
+  const others = everywhere && current ? (await deps.userSessions.list(current.record.user.sub)).map((s) => s.sid) : [];
+  const ended = sid ? [...new Set([sid, ...others])] : [];
+  await endSessionsRevoking(deps, ended, req.id);
+  deps.logger.info({ reqId: req.id, event: 'logout', outcome: current ? 'signed_out' : 'no_session', everywhere, sessions: current ? ended.length : 0 }, 'signed out');
+  res.set('cache-control', 'no-store').set('set-cookie', clearedCookie(deps.config)).status(200).json({ logoutUrl } satisfies LogoutResponse);
 }
 
 function saveSession(session: Session): Promise<void> {
@@ -86,8 +89,4 @@ function regenerateSession(req: Request): Promise<void> {
 
 function toStoreError(err: unknown): AppError {
   return new AppError('session_store_unavailable', undefined, { cause: err });
-}
-
-function errorSummary(err: unknown) {
-  return err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };
 }

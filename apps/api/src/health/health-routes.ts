@@ -1,11 +1,12 @@
 import { Router } from 'express';
+import type { HealthResponse, ReadyResponse } from '../contract/schemas.js';
 import type { Deps } from '../deps.js';
 import { sendJson, sendProblem } from '../http/problem.js';
 
 /** `/healthz` (the process runs) and `/readyz` (Redis answers and discovery is loaded). */
 export function healthRoutes(deps: Deps): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }, { 'cache-control': 'no-store' }));
+  router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' } satisfies HealthResponse, { 'cache-control': 'no-store' }));
   router.get('/readyz', async (_req, res) => {
     const redis = await deps.redis.ping().then(
       () => true,
@@ -14,7 +15,7 @@ export function healthRoutes(deps: Deps): Router {
     const idp = deps.oidc.ready || (await deps.oidc.configuration().then(() => true, () => false));
     if (!redis) return sendProblem(res, 'session_store_unavailable', 'Redis does not answer.');
     if (!idp) return sendProblem(res, 'idp_unavailable', "The issuer's discovery document could not be loaded.");
-    sendJson(res, 200, { status: 'ready', redis: 'ok', idp: 'ok' }, { 'cache-control': 'no-store' });
+    sendJson(res, 200, { status: 'ready', redis: 'ok', idp: 'ok' } satisfies ReadyResponse, { 'cache-control': 'no-store' });
   });
   return router;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -15,9 +16,10 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * One log line per request (id, method, path without query, status, duration) and the request
  * id echoed in `X-Request-Id`. Hand-rolled rather than pino-http: pino-http builds a child logger
  * and runs serializers for every request, which cost a third of the proxy's throughput
- * (docs/benchmarks.md). Headers are never logged, so no cookie or token can reach the log.
+ * (docs/benchmarks.md). Headers are never logged, so no cookie or token can reach the log. The same
+ * measurement feeds the latency histogram of `metrics` (in memory, no I/O).
  */
-export function requestLogger(logger: Logger) {
+export function requestLogger(logger: Logger, metrics?: Pick<Metrics, 'observeRequest'>) {
   return (req: IncomingMessage, res: ServerResponse): string => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -26,12 +28,14 @@ export function requestLogger(logger: Logger) {
     const started = performance.now();
     res.once('close', () => {
       const status = res.statusCode;
+      const elapsed = performance.now() - started;
+      metrics?.observeRequest(req.url ?? '/', status, res.writableFinished, elapsed / 1000);
       const line = {
         reqId: id,
         method: req.method,
         path: (req.url ?? '').split('?', 1)[0],
         status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        ms: Math.round(elapsed * 10) / 10,
         ...(res.writableFinished ? {} : { aborted: true }),
       };
       if (status >= 500) logger.warn(line, 'request');

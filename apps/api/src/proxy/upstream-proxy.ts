@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, Pool } from 'undici';
 import type { Logger } from 'pino';
 import { sendProblem } from '../http/problem.js';
+import type { UpstreamErrorKind } from '../observability/metrics.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 
 /**
@@ -18,6 +19,7 @@ export class UpstreamProxy {
     private readonly timeoutMs: number,
     private readonly forwardedProto: string,
     private readonly logger: Logger,
+    private readonly metrics?: { upstreamError(kind: UpstreamErrorKind): void },
   ) {
     const url = new URL(upstreamUrl);
     this.#basePath = url.pathname.replace(/\/+$/, '');
@@ -69,7 +71,9 @@ export class UpstreamProxy {
 
   #fail(res: ServerResponse, err: unknown) {
     const timeout = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError;
-    this.logger.warn({ event: 'upstream_error', err: err instanceof Error ? { name: err.name, message: err.message, code: (err as { code?: string }).code } : String(err) }, 'upstream failed');
+    const kind: UpstreamErrorKind = timeout ? 'timeout' : 'unavailable';
+    this.metrics?.upstreamError(kind);
+    this.logger.warn({ event: 'upstream_error', kind, err: err instanceof Error ? { name: err.name, message: err.message, code: (err as { code?: string }).code } : String(err) }, 'upstream failed');
     if (res.headersSent) {
       res.destroy();
       return;

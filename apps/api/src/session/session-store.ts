@@ -1,18 +1,35 @@
 import { RedisStore } from 'connect-redis';
 import type { Redis } from '../redis/client.js';
 import type { TokenStore } from '../tokens/token-store.js';
+import type { UserSessionIndex } from './user-sessions.js';
 
-/** Creates the connect-redis store express-session keeps its (small) session documents in. */
-export function createSessionStore(redis: Redis, prefix: string, ttlSeconds: number): RedisStore {
-  return new RedisStore({ client: redis, prefix: `${prefix}sess:`, ttl: ttlSeconds });
+/**
+ * Creates the connect-redis store express-session keeps its (small) session documents in. A
+ * signed-in document lives as long as the session's idle timeout allows (and sliding activity
+ * extends it, see session-activity.ts); a pre-login one as long as its cookie.
+ */
+export function createSessionStore(redis: Redis, prefix: string, ttlSeconds: number, idleSeconds = ttlSeconds): RedisStore {
+  const ttl = (sess: { cookie?: { expires?: Date | string | null }; user?: unknown }) => {
+    const expires = sess.cookie?.expires ? new Date(sess.cookie.expires).getTime() : undefined;
+    const remaining = expires === undefined ? ttlSeconds : Math.ceil((expires - Date.now()) / 1000);
+    return sess.user ? Math.min(idleSeconds, remaining) : remaining;
+  };
+  return new RedisStore({ client: redis, prefix: sessionDocumentPrefix(prefix), ttl });
+}
+
+/** Prefix of the express-session documents' keys (`<prefix>sess:<sid>`). */
+export function sessionDocumentPrefix(prefix: string): string {
+  return `${prefix}sess:`;
 }
 
 /**
  * Ends a session everywhere it lives: the sealed tokens (with lease and failure marker) and the
- * express-session document. Used by logout and when a refresh token is rejected.
+ * express-session document, and its entry in the user's index. Used by logout, `DELETE /sessions/:id`
+ * and when a refresh token is rejected.
  */
-export function sessionTerminator(tokens: TokenStore, sessions: RedisStore) {
+export function sessionTerminator(tokens: TokenStore, sessions: RedisStore, index?: Pick<UserSessionIndex, 'forget'>) {
   return async (sid: string): Promise<void> => {
+    await index?.forget(sid); // reads the owner from the token hash, so before it goes
     await Promise.all([
       tokens.delete(sid),
       new Promise<void>((resolve, reject) => sessions.destroy(sid, (err?: unknown) => (err ? reject(err) : resolve()))),

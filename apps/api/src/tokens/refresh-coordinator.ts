@@ -6,6 +6,7 @@ import type { OidcClient } from '../auth/oidc-client.js';
 import { IdpError } from '../auth/oidc-client.js';
 import type { Redis } from '../redis/client.js';
 import { recordAfterRefresh } from './grant-to-record.js';
+import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from './refresh-observer.js';
 import { needsRefresh, type VersionedRecord } from './token-record.js';
 import type { TokenStore } from './token-store.js';
 
@@ -24,6 +25,8 @@ export interface RefreshOptions {
   pollMs?: number;
   /** Longest a waiter waits for another instance before answering idp_unavailable. */
   maxWaitMs?: number;
+  /** Told about every grant and every lease wait (metrics). */
+  observer?: RefreshObserver;
 }
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -67,7 +70,8 @@ export class RefreshCoordinator {
   async ensureFresh(sid: string, current: VersionedRecord): Promise<TokenResult> {
     if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
     let pending = this.#inflight.get(sid);
-    if (!pending) {
+    if (pending) this.options.observer?.joinedInflight();
+    else {
       pending = this.#refresh(sid, current).finally(() => this.#inflight.delete(sid));
       this.#inflight.set(sid, pending);
     }
@@ -82,17 +86,20 @@ export class RefreshCoordinator {
     for (;;) {
       const holder = randomUUID();
       const acquired = await this.redis.set(keys.lease, holder, { NX: true, PX: this.#leaseMs });
-      if (acquired === 'OK') return this.#redeemHolding(sid, holder, started, waited);
+      if (acquired === 'OK') {
+        if (waited) this.#waitEnded('took_over', started);
+        return this.#redeemHolding(sid, holder, started, waited);
+      }
 
       waited = true;
       await sleep(this.#pollMs);
       const now = await this.store.read(sid);
-      if (!now) return { kind: 'error', code: 'session_expired' };
+      if (!now) return this.#waitEnded('session_expired', started, { kind: 'error', code: 'session_expired' });
       if (now.version !== seen.version && !needsRefresh(now.record, this.options.skewSeconds)) {
-        return { kind: 'fresh', current: now };
+        return this.#waitEnded('fresh', started, { kind: 'fresh', current: now });
       }
       const failedAt = Number(await this.redis.get(keys.refreshFailed));
-      if (failedAt >= started || Date.now() > deadline) return { kind: 'error', code: 'idp_unavailable', current: now };
+      if (failedAt >= started || Date.now() > deadline) return this.#waitEnded('idp_unavailable', started, { kind: 'error', code: 'idp_unavailable', current: now });
     }
   }
 
@@ -116,17 +123,17 @@ export class RefreshCoordinator {
         granted = await this.oidc.refreshTokenGrant(current.record.refreshToken);
       } catch (err) {
         const idpError = err instanceof IdpError ? err : undefined;
-        if (idpError?.kind === 'invalid_grant') return this.#end(sid, idpError.message);
-        this.logger.warn({ sid: redactSid(sid), err: describe(err), outcome: 'idp_unavailable' }, 'refresh failed');
+        if (idpError?.kind === 'invalid_grant') {
+          this.options.observer?.refreshed('session_expired', (Date.now() - t0) / 1000);
+          return this.#end(sid, idpError.message);
+        }
+        this.#report('idp_unavailable', t0, started, waited, { sid: redactSid(sid), err: describe(err) });
         await this.redis.set(keys.refreshFailed, String(Date.now()), { PX: 2_000 });
         return { kind: 'error', code: 'idp_unavailable', current };
       }
       const record = recordAfterRefresh(current.record, granted);
       const written = await this.store.compareAndSet(sid, current.version, record);
-      this.logger.info(
-        { event: 'refresh', outcome: written, durationMs: Date.now() - t0, waitedMs: waited ? t0 - started : 0, rotated: Boolean(granted.refreshToken) },
-        'access token refreshed',
-      );
+      this.#report(written === 'written' ? 'refreshed' : 'stale', t0, started, waited, { rotated: Boolean(granted.refreshToken) });
       if (written === 'written') return { kind: 'fresh', current: { version: current.version + 1, record } };
       // somebody wrote since we read (our lease lapsed while Redis was unreachable): theirs wins
       const latest = await this.store.read(sid);
@@ -135,6 +142,23 @@ export class RefreshCoordinator {
       clearInterval(renew);
       await this.redis.eval(RELEASE, { keys: [keys.lease], arguments: [holder] }).catch(() => undefined);
     }
+  }
+
+  /** Logs one redemption (event, outcome, IdP time, time spent waiting on another instance first) and tells the observer. */
+  #report(outcome: RefreshOutcome, t0: number, started: number, waited: boolean, extra: Record<string, unknown>) {
+    const durationMs = Date.now() - t0;
+    this.options.observer?.refreshed(outcome, durationMs / 1000);
+    const line = { event: 'refresh', outcome, durationMs, waitedMs: waited ? t0 - started : 0, ...extra };
+    if (outcome === 'idp_unavailable') this.logger.warn(line, 'refresh failed');
+    else this.logger.info(line, 'access token refreshed');
+  }
+
+  /** Tells the observer how a wait on another instance's lease ended; passes `result` through. */
+  #waitEnded(outcome: LeaseWaitOutcome, started: number): void;
+  #waitEnded(outcome: LeaseWaitOutcome, started: number, result: TokenResult): TokenResult;
+  #waitEnded(outcome: LeaseWaitOutcome, started: number, result?: TokenResult): TokenResult | void {
+    this.options.observer?.leaseWaited(outcome, (Date.now() - started) / 1000);
+    return result;
   }
 
   async #end(sid: string, reason: string): Promise<TokenResult> {

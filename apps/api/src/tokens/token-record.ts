@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const userSchema = z.object({
+export const userSchema = z.object({
   sub: z.string(),
   username: z.string().optional(),
   email: z.string().optional(),
@@ -32,6 +32,8 @@ export type TokenRecord = z.infer<typeof tokenRecordSchema>;
 export interface VersionedRecord {
   version: number;
   record: TokenRecord;
+  /** Plain field `s` of the hash: unix seconds of the last recorded activity (sliding idle timeout). */
+  lastSeen?: number;
 }
 
 /** Current time in unix seconds. */

@@ -9,6 +9,13 @@ if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2])
 return 1`;
 
+/** Lua: replace whatever was there with version 1 of a new session's record, expiring with the session. */
+const CREATE = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', '1', 'd', ARGV[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
 /** Outcome of a versioned write. */
 export type WriteResult = 'written' | 'stale';
 
@@ -41,19 +48,26 @@ export class TokenStore {
       return undefined; // tampered with, or sealed under another secret: treated as no session
     }
     const parsed = tokenRecordSchema.safeParse(json);
-    return parsed.success ? { version, record: parsed.data } : undefined;
+    if (!parsed.success) return undefined;
+    const lastSeen = Number(hash.s);
+    return { version, record: parsed.data, ...(hash.s && Number.isInteger(lastSeen) ? { lastSeen } : {}) };
   }
 
-  /** Creates the record of a new session at version 1, expiring with the session. */
-  async create(sid: string, record: TokenRecord): Promise<void> {
+  /**
+   * Creates the record of a new session at version 1, expiring with the session (or after
+   * `options.ttlSeconds`, when shorter: the idle timeout). `options.plain` adds unsealed fields
+   * (activity and listing metadata, never a token) to the same hash.
+   */
+  async create(sid: string, record: TokenRecord, options: { ttlSeconds?: number; plain?: Record<string, string> } = {}): Promise<void> {
     const key = this.keys(sid).tokens;
-    const ttl = Math.max(1, record.sessionExpiresAt - Math.floor(Date.now() / 1000));
-    await this.redis
-      .multi()
-      .del(key)
-      .hSet(key, { v: '1', d: this.cipher.seal(JSON.stringify(record), sid) })
-      .expire(key, ttl)
-      .exec();
+    const absolute = record.sessionExpiresAt - Math.floor(Date.now() / 1000);
+    const ttl = Math.max(1, Math.min(absolute, options.ttlSeconds ?? absolute));
+    // one script rather than MULTI: every command goes through the client's deadline (redis/client.ts)
+    const plain = Object.entries(options.plain ?? {}).filter(([field]) => field !== 'v' && field !== 'd');
+    await this.redis.eval(CREATE, {
+      keys: [key],
+      arguments: [this.cipher.seal(JSON.stringify(record), sid), String(ttl), ...plain.flat()],
+    });
   }
 
   /** Replaces the record if it is still at `expectedVersion`; keeps the key's expiry. */

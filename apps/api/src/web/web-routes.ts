@@ -5,7 +5,7 @@ import express, { Router } from 'express';
 import helmet from 'helmet';
 import type { Config } from '../config.js';
 
-const NOT_SPA = /^\/(api|auth|session|healthz|readyz)(\/|$|\?)/;
+const NOT_SPA = /^\/(api|auth|sessions?|healthz|readyz|metrics|openapi\.json)(\/|$|\?)/;
 
 /** Where the web build is: WEB_DIST_DIR, else apps/web/dist next to this app. */
 export function webDistDir(config: Pick<Config, 'webDistDir'>): string {

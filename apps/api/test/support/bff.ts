@@ -1,10 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { signIn } from '@app/cognito-emulator';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDeps, connectDeps, createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
+import { createHttpServer } from '../../src/http-server.js';
 import { createLogger } from '../../src/logger.js';
 import { testPrefix, testSecret } from './isolation.js';
 
@@ -30,12 +32,14 @@ export interface TestBffOptions {
   sessionSecret?: string;
   redisUrl?: string;
   deps?: DepsOptions;
+  /** Where the log goes (tests that read it); stdout by default. */
+  logDestination?: DestinationStream;
 }
 
 
 /** Starts a BFF on a free port; PUBLIC_URL is its own origin. */
 export async function startBff(options: TestBffOptions): Promise<TestBff> {
-  const server = createServer();
+  const server = createHttpServer(); // the production server's limits (header size, timeouts)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const config = loadConfig({
@@ -52,7 +56,7 @@ export async function startBff(options: TestBffOptions): Promise<TestBff> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });
-  const deps = createDeps(config, createLogger(config.logLevel), options.deps);
+  const deps = createDeps(config, createLogger(config.logLevel, options.logDestination), options.deps);
   await connectDeps(deps);
   const app = createApp(deps);
   server.on('request', app.handler);

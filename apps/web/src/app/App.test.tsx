@@ -241,7 +241,7 @@ describe('every request', () => {
     await user.click(screen.getByRole('button', { name: 'Sign out' }));
     await waitFor(() => expect(sentRequests.some((r) => r.method === 'POST')).toBe(true));
 
-    expect(sentRequests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['GET /session', 'GET /api/hello', 'POST /auth/logout']);
+    expect(sentRequests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['GET /session', 'GET /sessions', 'GET /api/hello', 'POST /auth/logout']);
     for (const request of sentRequests) {
       expect(request.headers.get('x-csrf')).toBe('1');
       expect(request.credentials).toBe('include');

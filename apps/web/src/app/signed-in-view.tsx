@@ -5,6 +5,7 @@ import { useCallApi } from '../features/demo-api/api/call-api';
 import { ApiPanel } from '../features/demo-api/components/api-panel';
 import { SessionCard } from '../features/session/components/session-card';
 import { displayName, UserCard } from '../features/session/components/user-card';
+import { SessionsPanel } from '../features/sessions/components/sessions-panel';
 import type { ApiError } from '../lib/api-client';
 import { isApiError } from '../lib/api-client';
 
@@ -21,7 +22,7 @@ function outageMessage(session: SignedIn, sessionError: ApiError | null, apiErro
   return null;
 }
 
-/** Signed in: who, how long, and the API playground; a banner when refresh or the API is failing. */
+/** Signed in: who, how long, the API playground and the user's sessions; a banner when refresh or the API is failing. */
 export function SignedInView(props: { session: SignedIn; sessionError: ApiError | null; refetchingSession: boolean; onRetrySession: () => void }) {
   const { session, sessionError, refetchingSession, onRetrySession } = props;
   const call = useCallApi();
@@ -46,6 +47,7 @@ export function SignedInView(props: { session: SignedIn; sessionError: ApiError 
         <SessionCard accessTokenExpiresAt={session.accessTokenExpiresAt} sessionExpiresAt={session.sessionExpiresAt} />
       </div>
       <ApiPanel call={call} />
+      <SessionsPanel />
     </div>
   );
 }

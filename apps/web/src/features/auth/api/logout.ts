@@ -3,7 +3,7 @@
  * session (RP-initiated logout), which the browser then navigates to.
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
  */
-import type { LogoutResponse } from '@app/shared-types';
+import type { LogoutRequest, LogoutResponse } from '@app/shared-types';
 import { useMutation } from '@tanstack/react-query';
 import { postJson } from '../../../lib/api-client';
 
@@ -16,16 +16,20 @@ export function parseLogoutResponse(body: unknown): LogoutResponse {
   return { logoutUrl };
 }
 
-/** Ends the session at the BFF and returns the IdP logout URL. */
-export function logout(): Promise<LogoutResponse> {
-  return postJson('/auth/logout', parseLogoutResponse);
+/**
+ * Ends the session at the BFF and returns the IdP logout URL; `{ everywhere: true }` ends every
+ * session of the user, on all devices.
+ */
+export function logout(options: LogoutRequest = {}): Promise<LogoutResponse> {
+  if (!options.everywhere) return postJson('/auth/logout', parseLogoutResponse);
+  return postJson('/auth/logout', parseLogoutResponse, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ everywhere: true }) });
 }
 
-/** Signs out, then leaves the app for the IdP's logout page. */
+/** Signs out (here, or everywhere), then leaves the app for the IdP's logout page. */
 export function useLogout() {
   return useMutation({
     mutationKey: ['auth', 'logout'],
-    mutationFn: logout,
+    mutationFn: (options: LogoutRequest | void) => logout(options ?? {}),
     onSuccess: ({ logoutUrl }) => {
       window.location.assign(logoutUrl);
     },

@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { Deps } from '../deps.js';
+import { limitBody } from './body-limit.js';
+import { rateLimit } from './rate-limit.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** No auth route needs more: `POST /auth/logout` may carry `{"everywhere": true}`, the others nothing. */
+export const AUTH_BODY_LIMIT_BYTES = 1024;
+const RATE_WINDOW_MS = 60_000;
+
+/**
+ * Abuse guards in front of the auth routes: a 1 kB body cap on `/auth/*`, and per-client-IP rate
+ * limits on `/auth/login` and `/auth/callback` (`RATE_LIMIT_AUTH_PER_MINUTE`, 0 = off), counted in
+ * Redis so they hold across instances. `/api/*` and `/session` are deliberately not limited: they
+ * run ahead of Express with one Redis round trip (docs/adr/0003), and an extra one would halve it.
+ */
+export function authGuards(deps: Deps): Router {
+  const router = Router();
+  router.use('/auth', limitBody(AUTH_BODY_LIMIT_BYTES));
+  const perMinute = deps.config.rateLimitAuthPerMinute;
+  if (perMinute > 0) {
+    const limiter = new RateLimiter(deps.redis, deps.config.redisKeyPrefix, perMinute, RATE_WINDOW_MS);
+    router.get('/auth/login', rateLimit(limiter, 'login', deps.logger));
+    router.get('/auth/callback', rateLimit(limiter, 'callback', deps.logger));
+  }
+  return router;
+}

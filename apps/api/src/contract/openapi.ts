@@ -1,0 +1,312 @@
+import { z } from 'zod';
+import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@app/shared-types';
+import { titleOf } from '../http/errors.js';
+import { COMPONENT_SCHEMAS, type ComponentName } from './schemas.js';
+
+/**
+ * The OpenAPI 3.1 description of the BFF, built from the zod schemas the code answers with
+ * (./schemas.ts → `z.toJSONSchema`, draft 2020-12 as OpenAPI 3.1 uses). Served at
+ * `GET /openapi.json` and written to `docs/openapi.json` by `npm run openapi -w apps/api`.
+ * @see https://spec.openapis.org/oas/v3.1.1.html
+ */
+
+type Json = Record<string, unknown>;
+
+/** Options that make the served document match the deployment. */
+export interface OpenApiOptions {
+  /** The session cookie's name (`__Host-bff.sid` behind https). */
+  cookieName?: string;
+}
+
+/** Version of the API described (the package version). */
+export const API_VERSION = '0.1.0';
+
+const ref = (name: ComponentName) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: ComponentName) => ({ 'application/json': { schema: ref(name) } });
+const NO_STORE = { 'Cache-Control': { description: 'Always `no-store`.', schema: { type: 'string', const: 'no-store' } } };
+const REQUEST_ID_HEADER = { 'X-Request-Id': { description: 'The request id (the caller\'s, when sane, else generated); also in the log line.', schema: { type: 'string' } } };
+const LOCATION = { Location: { description: 'Where the browser goes next.', schema: { type: 'string' } } };
+const SET_COOKIE = (what: string) => ({ 'Set-Cookie': { description: what, schema: { type: 'string' } } });
+
+/** Problem responses for `codes`, grouped by status; each narrows `code` to the codes of that status. */
+function problems(...codes: ErrorCode[]): Record<string, Json> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  const out: Record<string, Json> = {};
+  for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[String(status)] = {
+      description: list.map((c) => `\`${c}\`: ${titleOf(c)}`).join('; '),
+      headers: REQUEST_ID_HEADER,
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: { allOf: [ref('ProblemDetails'), { properties: { code: { enum: list } } }] } } },
+    };
+  }
+  return out;
+}
+
+const csrfParameter = {
+  name: 'X-CSRF',
+  in: 'header',
+  required: true,
+  description: 'Must be `1`: a cross-site form or image cannot set it.',
+  schema: { type: 'string', const: '1' },
+};
+const requestIdParameter = {
+  name: 'X-Request-Id',
+  in: 'header',
+  required: false,
+  description: 'Your request id (1–128 of `A-Z a-z 0-9 _ . : -`); anything else is replaced by a generated one.',
+  schema: { type: 'string', pattern: '^[\\w.:-]{1,128}$' },
+};
+
+const authPaths = {
+  '/auth/login': {
+    get: {
+      tags: ['auth'],
+      operationId: 'login',
+      summary: 'Start sign-in (browser navigation)',
+      description:
+        "Redirects to the IdP's authorization endpoint: code flow, PKCE S256, random `state` and `nonce`. If the IdP or the session store is unreachable, redirects to `/?authError=<code>` instead.",
+      parameters: [
+        {
+          name: 'returnTo',
+          in: 'query',
+          required: false,
+          description: 'Same-origin relative path to land on after sign-in (`/x`); anything else (`//x`, `/\\x`, `https://…`, `javascript:`) becomes `/`.',
+          schema: { type: 'string', maxLength: 2048 },
+        },
+      ],
+      responses: {
+        '302': { description: 'To the authorization endpoint (or `/?authError=…`).', headers: { ...LOCATION, ...SET_COOKIE('The pre-login session cookie.'), ...NO_STORE } },
+        ...problems('bad_request', 'rate_limited', 'payload_too_large'),
+      },
+    },
+  },
+  '/auth/callback': {
+    get: {
+      tags: ['auth'],
+      operationId: 'callback',
+      summary: 'Finish sign-in (redirect target registered at the IdP)',
+      description:
+        'Exchanges the code (client secret via HTTP Basic), validates the ID token, issues a **new** session id and redirects to `returnTo`. A missing or wrong `state`, an `error` from the IdP, a replayed code or a failed exchange never create a session and never answer 5xx: the browser lands on `/?authError=<code>` (`access_denied`, `invalid_callback`, `idp_unavailable`, `session_store_unavailable`, `login_failed`).',
+      parameters: [
+        { name: 'code', in: 'query', required: false, schema: { type: 'string' } },
+        { name: 'state', in: 'query', required: false, schema: { type: 'string' } },
+        { name: 'error', in: 'query', required: false, schema: { type: 'string' } },
+        { name: 'error_description', in: 'query', required: false, schema: { type: 'string' } },
+      ],
+      responses: {
+        '302': { description: 'To `returnTo` (signed in) or to `/?authError=<code>`.', headers: { ...LOCATION, ...SET_COOKIE('The new session cookie, on success.'), ...NO_STORE } },
+        ...problems('invalid_callback', 'rate_limited', 'payload_too_large'),
+      },
+    },
+  },
+  '/auth/logout': {
+    post: {
+      tags: ['auth'],
+      operationId: 'logout',
+      summary: 'Sign out',
+      description:
+        "Revokes the refresh token at the IdP (best effort), deletes the session and its tokens, clears the cookie, and answers the URL that ends the IdP's own session. Without a (live) session it still answers 200.",
+      parameters: [csrfParameter, requestIdParameter],
+      security: [{ sessionCookie: [] }, {}],
+      requestBody: { required: false, content: json('LogoutRequest') },
+      responses: {
+        '200': { description: 'Signed out.', headers: { ...SET_COOKIE('Clears the session cookie.'), ...NO_STORE, ...REQUEST_ID_HEADER }, content: json('LogoutResponse') },
+        ...problems('bad_request', 'csrf_header_missing', 'payload_too_large', 'session_store_unavailable'),
+      },
+    },
+  },
+};
+
+const sessionPaths = {
+  '/session': {
+    get: {
+      tags: ['session'],
+      operationId: 'getSession',
+      summary: 'Who is signed in',
+      description:
+        'Signed in or not, `200`. Refreshes first when the access token is expired or about to be, exactly as a proxied call would. A dead or tampered cookie is cleared.',
+      security: [{ sessionCookie: [] }, {}],
+      parameters: [requestIdParameter],
+      responses: {
+        '200': { description: 'The session.', headers: { ...NO_STORE, ...REQUEST_ID_HEADER }, content: json('SessionResponse') },
+        ...problems('method_not_allowed', 'session_store_unavailable'),
+      },
+    },
+  },
+  '/sessions': {
+    get: {
+      tags: ['session'],
+      operationId: 'listSessions',
+      summary: "The signed-in user's sessions",
+      description: 'Every live session of the user (a safe read: no `X-CSRF` needed). Cookie sessions only.',
+      security: [{ sessionCookie: [] }],
+      parameters: [requestIdParameter],
+      responses: {
+        '200': { description: 'The sessions.', headers: { ...NO_STORE, ...REQUEST_ID_HEADER }, content: json('SessionListResponse') },
+        ...problems('unauthenticated', 'session_store_unavailable'),
+      },
+    },
+  },
+  '/sessions/{id}': {
+    delete: {
+      tags: ['session'],
+      operationId: 'endSession',
+      summary: 'End one of my sessions',
+      description: 'Revokes its refresh token at the IdP (best effort) and ends it. Ending the current session also clears the cookie.',
+      security: [{ sessionCookie: [] }],
+      parameters: [
+        { name: 'id', in: 'path', required: true, description: 'The `id` from `GET /sessions`.', schema: { type: 'string' } },
+        csrfParameter,
+        requestIdParameter,
+      ],
+      responses: {
+        '204': { description: 'Ended.', headers: { ...SET_COOKIE('Clears the cookie when the current session was ended.'), ...NO_STORE } },
+        ...problems('unauthenticated', 'csrf_header_missing', 'not_found', 'session_store_unavailable'),
+      },
+    },
+  },
+};
+
+const API_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
+
+/** The errors of `/api/*`, shared by its seven operations through `components.responses`. */
+const API_PROBLEMS = problems(
+  'bad_request',
+  'unauthenticated',
+  'session_expired',
+  'invalid_token',
+  'csrf_header_missing',
+  'upstream_unavailable',
+  'idp_unavailable',
+  'session_store_unavailable',
+  'upstream_timeout',
+);
+const apiProblemName = (status: string) => `ApiProblem${status}`;
+
+function apiOperation(method: (typeof API_METHODS)[number]) {
+  const hasBody = method === 'post' || method === 'put' || method === 'patch' || method === 'delete';
+  return {
+    tags: ['api'],
+    operationId: `api${method[0]!.toUpperCase()}${method.slice(1)}`,
+    summary: `${method.toUpperCase()} proxied to API_UPSTREAM_URL`,
+    description:
+      'Forwarded to `API_UPSTREAM_URL/{path}?{query}` with `Authorization: Bearer <access token>`, bodies streamed both ways. Browsers: the session cookie **and** `X-CSRF: 1` (the access token is refreshed first when it expires soon). Other clients: `Authorization: Bearer <Cognito access token>`, verified against the JWKS and forwarded as is. Status and headers pass through (minus hop-by-hop ones); `Cookie` never reaches the upstream.',
+    security: [{ sessionCookie: [], csrfHeader: [] }, { bearerToken: [] }],
+    parameters: [
+      {
+        name: 'path',
+        in: 'path',
+        required: true,
+        description: 'The rest of the path (may contain `/`); `.`/`..` segments and backslashes answer `400`.',
+        schema: { type: 'string' },
+      },
+      requestIdParameter,
+    ],
+    ...(hasBody ? { requestBody: { required: false, content: { '*/*': { schema: {} } } } } : {}),
+    responses: {
+      default: { description: "The upstream's answer, passed through.", content: { '*/*': { schema: {} } } },
+      ...Object.fromEntries(Object.keys(API_PROBLEMS).map((status) => [status, { $ref: `#/components/responses/${apiProblemName(status)}` }])),
+    },
+  };
+}
+
+const apiPaths = {
+  '/api/{path}': Object.fromEntries(API_METHODS.map((m) => [m, apiOperation(m)])),
+};
+
+const opsPaths = {
+  '/healthz': {
+    get: {
+      tags: ['operations'],
+      operationId: 'healthz',
+      summary: 'Liveness',
+      responses: { '200': { description: 'The process runs.', headers: NO_STORE, content: json('HealthResponse') } },
+    },
+  },
+  '/readyz': {
+    get: {
+      tags: ['operations'],
+      operationId: 'readyz',
+      summary: 'Readiness',
+      responses: {
+        '200': { description: "Redis answers and the IdP's discovery document is loaded.", headers: NO_STORE, content: json('ReadyResponse') },
+        ...problems('session_store_unavailable', 'idp_unavailable'),
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      tags: ['operations'],
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      description:
+        'Prometheus text exposition (see the README, "Observability"). Absent (`404`) with `METRICS_ENABLED=false`; asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set. Keep it off the internet.',
+      security: [{ metricsToken: [] }, {}],
+      responses: {
+        '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        ...problems('unauthenticated', 'invalid_token', 'not_found'),
+      },
+    },
+  },
+  '/openapi.json': {
+    get: {
+      tags: ['operations'],
+      operationId: 'openapi',
+      summary: 'This document',
+      responses: { '200': { description: 'The OpenAPI 3.1 description of the API.', content: { 'application/json': { schema: { type: 'object' } } } } },
+    },
+  },
+};
+
+/** JSON Schemas of {@link COMPONENT_SCHEMAS}, referencing each other through `#/components/schemas/…`. */
+export function componentSchemas(): Record<string, Json> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(COMPONENT_SCHEMAS)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` });
+  // each entry is a schema of its own to zod; inside one document they are plain subschemas
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema as Json]));
+}
+
+/** Builds the OpenAPI 3.1 document. */
+export function buildOpenApiDocument(options: OpenApiOptions = {}): Json {
+  const cookieName = options.cookieName ?? 'bff.sid';
+  return {
+    openapi: '3.1.1',
+    info: {
+      title: 'Cognito BFF',
+      version: API_VERSION,
+      description:
+        'Backend-for-Frontend for Amazon Cognito: OIDC code flow, server-side sessions in Redis and a refreshing `/api/*` proxy. Browsers use the session cookie (plus `X-CSRF: 1` on `/api/*` and logout); other clients send their own Cognito access token as a bearer token to `/api/*`. Every error is `application/problem+json` with a stable `code`.',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+    },
+    servers: [{ url: '/', description: 'The BFF origin (PUBLIC_URL).' }],
+    tags: [
+      { name: 'auth', description: 'Sign-in and sign-out (browser).' },
+      { name: 'session', description: 'The browser session.' },
+      { name: 'api', description: 'The proxy to your API.' },
+      { name: 'operations', description: 'Health, readiness, metrics and this document.' },
+    ],
+    paths: { ...authPaths, ...sessionPaths, ...apiPaths, ...opsPaths },
+    components: {
+      schemas: componentSchemas(),
+      responses: Object.fromEntries(Object.entries(API_PROBLEMS).map(([status, response]) => [apiProblemName(status), response])),
+      securitySchemes: {
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: cookieName,
+          description: 'The signed session id (HttpOnly); `__Host-bff.sid` when PUBLIC_URL is https. Set by `/auth/callback`.',
+        },
+        csrfHeader: { type: 'apiKey', in: 'header', name: 'X-CSRF', description: 'The constant `1`, required with the cookie.' },
+        bearerToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Cognito access token issued to this app client (other clients).' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: '`METRICS_TOKEN`, when it is set.' },
+      },
+    },
+  };
+}
+
+/** The document as written to `docs/openapi.json` (stable formatting, trailing newline). */
+export function renderOpenApiFile(): string {
+  return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
+}

@@ -1,0 +1,160 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from '../tokens/refresh-observer.js';
+import { routeGroup, type RouteGroup } from './route-group.js';
+
+/** How an upstream call failed, as `/api/*` answers it (`502` / `504`). */
+export type UpstreamErrorKind = 'unavailable' | 'timeout';
+
+/** Something that can say how many sessions are live, cheaply (called once per scrape). */
+export interface SessionCounter {
+  count(): Promise<number>;
+}
+
+/** Options of {@link Metrics}. */
+export interface MetricsOptions {
+  /** Whether unknown GET paths are the web app's (`web`) or nobody's (`other`). */
+  serveWeb: boolean;
+  /** Source of the `bff_active_sessions` gauge; none: the gauge is not exported. */
+  sessions?: SessionCounter;
+  /** Process metrics (CPU, memory, event loop lag, GC). Off in unit tests that build many registries. */
+  processMetrics?: boolean;
+}
+
+type Child = { observe(value: number): void };
+
+/**
+ * The API's Prometheus metrics, in a registry of their own (nothing leaks in from other
+ * libraries using prom-client's global one). Observing is in-memory only: the hot path pays a
+ * map lookup and a histogram bucket increment, never a Redis round trip.
+ * @see https://prometheus.io/docs/practices/naming/
+ */
+export class Metrics implements RefreshObserver {
+  readonly registry = new Registry();
+  readonly #serveWeb: boolean;
+  readonly #requests: Histogram<'route' | 'status_class'>;
+  readonly #requestChildren = new Map<string, Child>();
+  readonly #refreshes: Counter<'outcome'>;
+  readonly #refreshDuration: Histogram<'outcome'>;
+  readonly #leaseWaits: Histogram<'outcome'>;
+  readonly #joined: Counter;
+  readonly #upstreamErrors: Counter<'kind'>;
+  readonly #sessionsStarted: Counter;
+  readonly #sessionsEnded: Counter;
+
+  constructor(options: MetricsOptions) {
+    this.#serveWeb = options.serveWeb;
+    const registers = [this.registry];
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'bff_' });
+    this.#requests = new Histogram({
+      name: 'bff_http_request_duration_seconds',
+      help: 'Time from the first byte of a request to the end of its response, by route group and status class.',
+      labelNames: ['route', 'status_class'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#refreshes = new Counter({
+      name: 'bff_refresh_total',
+      help: 'Refresh token grants sent to the IdP, by outcome (refreshed, session_expired, idp_unavailable, stale).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#refreshDuration = new Histogram({
+      name: 'bff_refresh_duration_seconds',
+      help: 'Time the IdP took to answer a refresh token grant, by outcome.',
+      labelNames: ['outcome'],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#leaseWaits = new Histogram({
+      name: 'bff_refresh_lease_wait_seconds',
+      help: "Time a refresh waited on another instance's lease (count = how many waited), by how the wait ended.",
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+      registers,
+    });
+    this.#joined = new Counter({
+      name: 'bff_refresh_joined_total',
+      help: 'Requests that needed a refresh and joined the one this process already had in flight for the session.',
+      registers,
+    });
+    this.#upstreamErrors = new Counter({
+      name: 'bff_upstream_errors_total',
+      help: 'Failed calls to API_UPSTREAM_URL, by kind (unavailable: 502, timeout: 504).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.#sessionsStarted = new Counter({ name: 'bff_sessions_started_total', help: 'Sign-ins that created a session (this process).', registers });
+    this.#sessionsEnded = new Counter({
+      name: 'bff_sessions_ended_total',
+      help: 'Sessions ended by this process: sign-out or a rejected refresh token (not expiry).',
+      registers,
+    });
+    for (const outcome of ['refreshed', 'session_expired', 'idp_unavailable', 'stale'] satisfies RefreshOutcome[]) this.#refreshes.inc({ outcome }, 0);
+    for (const kind of ['unavailable', 'timeout'] satisfies UpstreamErrorKind[]) this.#upstreamErrors.inc({ kind }, 0);
+
+    const sessions = options.sessions;
+    if (sessions) {
+      new Gauge({
+        name: 'bff_active_sessions',
+        help: 'Signed-in sessions not yet signed out, ended or past their absolute expiry (shared by all instances: aggregate with max, not sum).',
+        registers,
+        async collect() {
+          // during a Redis outage the gauge reads NaN (unknown) instead of failing the whole scrape
+          this.set(await sessions.count().catch(() => Number.NaN));
+        },
+      });
+    }
+  }
+
+  /** Records one finished request (called from the request log line, which already measured it). */
+  observeRequest(url: string, status: number, finished: boolean, seconds: number): void {
+    const key = `${routeGroup(url, this.#serveWeb)}|${finished ? statusClass(status) : 'aborted'}`;
+    let child = this.#requestChildren.get(key);
+    if (!child) {
+      const [route, status_class] = key.split('|') as [RouteGroup, string];
+      child = this.#requests.labels({ route, status_class });
+      this.#requestChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
+  /** {@link RefreshObserver}: one refresh grant. */
+  refreshed(outcome: RefreshOutcome, seconds: number): void {
+    this.#refreshes.inc({ outcome });
+    this.#refreshDuration.observe({ outcome }, seconds);
+  }
+
+  /** {@link RefreshObserver}: one wait on another instance's lease. */
+  leaseWaited(outcome: LeaseWaitOutcome, seconds: number): void {
+    this.#leaseWaits.observe({ outcome }, seconds);
+  }
+
+  /** {@link RefreshObserver}: a request joined an in-process refresh. */
+  joinedInflight(): void {
+    this.#joined.inc();
+  }
+
+  /** One failed upstream call. */
+  upstreamError(kind: UpstreamErrorKind): void {
+    this.#upstreamErrors.inc({ kind });
+  }
+
+  /** A sign-in created a session. */
+  sessionStarted(): void {
+    this.#sessionsStarted.inc();
+  }
+
+  /** A session was ended (sign-out, rejected refresh token). */
+  sessionEnded(): void {
+    this.#sessionsEnded.inc();
+  }
+
+  /** The Prometheus text exposition of every metric, with its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+function statusClass(status: number): string {
+  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
+}

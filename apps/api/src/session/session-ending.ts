@@ -1,0 +1,23 @@
+import type { Deps } from '../deps.js';
+
+/**
+ * Ends sessions the way sign-out does: each refresh token is revoked at the IdP first (best
+ * effort: the local session ends even when the IdP cannot be told), then the session's keys
+ * and its place in the user's index go. Used by logout, `DELETE /sessions/:id` and
+ * "sign out everywhere".
+ * @see https://www.rfc-editor.org/rfc/rfc7009
+ */
+export async function endSessionsRevoking(deps: Deps, sids: readonly string[], reqId?: string): Promise<void> {
+  await Promise.all(
+    [...new Set(sids)].map(async (sid) => {
+      const current = await deps.tokens.read(sid);
+      if (current?.record.refreshToken) {
+        await deps.oidc.revokeRefreshToken(current.record.refreshToken).catch((err: unknown) => {
+          const summary = err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };
+          deps.logger.warn({ reqId, event: 'logout', outcome: 'revocation_failed', err: summary }, 'refresh token revocation failed');
+        });
+      }
+      await deps.endSession(sid);
+    }),
+  );
+}

@@ -1,0 +1,42 @@
+import { Router, type Request, type Response } from 'express';
+import type { SessionListResponse } from '@app/shared-types';
+import type { Deps } from '../deps.js';
+import { requireCsrfHeader } from '../http/csrf.js';
+import { AppError } from '../http/errors.js';
+import { clearedCookie } from './cookie.js';
+import { endSessionsRevoking } from './session-ending.js';
+import { lookupSession } from './session-lookup.js';
+
+/**
+ * `GET /sessions` (the signed-in user's sessions; a safe read, so no `X-CSRF` needed) and
+ * `DELETE /sessions/:id` (ends one of them; needs `X-CSRF: 1`). Cookie sessions only: the id in
+ * the list is an opaque handle, never a session id.
+ */
+export function sessionsRoutes(deps: Deps): Router {
+  const router = Router();
+  router.get('/sessions', async (req, res) => {
+    const me = await signedIn(deps, req, res);
+    const sessions = await deps.userSessions.list(me.sub);
+    const body: SessionListResponse = {
+      sessions: sessions.map((s) => ({ id: s.handle, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, userAgent: s.userAgent, current: s.sid === me.sid })),
+    };
+    res.set('cache-control', 'no-store').json(body);
+  });
+  router.delete('/sessions/:id', requireCsrfHeader, async (req, res) => {
+    const me = await signedIn(deps, req, res);
+    const target = await deps.userSessions.find(me.sub, String(req.params.id));
+    if (!target) throw new AppError('not_found', 'You have no session with this id.');
+    await endSessionsRevoking(deps, [target.sid], req.id);
+    deps.logger.info({ reqId: req.id, event: 'session_ended', outcome: target.sid === me.sid ? 'current' : 'other' }, 'session ended by its user');
+    if (target.sid === me.sid) res.set('set-cookie', clearedCookie(deps.config));
+    res.set('cache-control', 'no-store').status(204).end();
+  });
+  return router;
+}
+
+async function signedIn(deps: Deps, req: Request, res: Response): Promise<{ sid: string; sub: string }> {
+  const found = await lookupSession(deps, req);
+  if (found.kind === 'session') return { sid: found.sid, sub: found.current.record.user.sub };
+  if (found.hadCookie) res.set('set-cookie', clearedCookie(deps.config));
+  throw new AppError('unauthenticated');
+}

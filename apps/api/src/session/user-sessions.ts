@@ -1,0 +1,106 @@
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import type { Redis } from '../redis/client.js';
+import { nowSeconds, type TokenRecord } from '../tokens/token-record.js';
+import type { TokenStore } from '../tokens/token-store.js';
+
+/**
+ * Lua, one key (the user's index, slot `{sub}`): drop members past their absolute expiry, add
+ * this session scored by its absolute expiry, and let the index itself expire with its
+ * longest-lived member.
+ */
+const REGISTER = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('EXPIREAT', KEYS[1], last[2])
+return 1`;
+
+/** Lua, one key (the user's index): drop members past their absolute expiry, return the rest. */
+const LIVE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+return redis.call('ZRANGE', KEYS[1], 0, -1)`;
+
+/** One live session of a user, as the index knows it. */
+export interface IndexedSession {
+  sid: string;
+  /** Opaque public handle: shows up in `GET /sessions`, never the session id itself. */
+  handle: string;
+  createdAt: number;
+  lastSeenAt: number;
+  userAgent: string;
+}
+
+/** Key of a user's session index; `{sub}` is its hash tag (docs/adr/0001). */
+export function userSessionsKey(prefix: string, sub: string): string {
+  return `${prefix}user:{${sub}}:sessions`;
+}
+
+/**
+ * The sessions of each user (issue 5). A sorted set per user, members = session ids, scores =
+ * absolute expiry; the listing metadata (`c` created, `s` last seen, `u` owner, `ua` user agent)
+ * lives as plain fields of each session's token hash. Every command touches one key, so the
+ * index (slot `{sub}`) and each session (slot `{sid}`) may sit on different cluster nodes.
+ */
+export class UserSessionIndex {
+  readonly #handleKey: Buffer;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly tokens: TokenStore,
+    private readonly prefix: string,
+    private readonly idleSeconds: number,
+    secret: string,
+  ) {
+    this.#handleKey = Buffer.from(hkdfSync('sha256', secret, 'cognito-bff', 'session-handle/v1', 32));
+  }
+
+  /** The public handle of a session: HMAC-SHA256 of its id, 128 bits, base64url. */
+  handleOf(sid: string): string {
+    return createHmac('sha256', this.#handleKey).update(sid).digest().subarray(0, 16).toString('base64url');
+  }
+
+  /** Adds a new session to its user's index (after its token hash exists). */
+  async register(sid: string, record: Pick<TokenRecord, 'sessionExpiresAt' | 'user'>): Promise<void> {
+    await this.redis.eval(REGISTER, {
+      keys: [userSessionsKey(this.prefix, record.user.sub)],
+      arguments: [sid, String(record.sessionExpiresAt), String(nowSeconds())],
+    });
+  }
+
+  /** The user's live sessions, oldest first; members whose session ended are pruned on the way. */
+  async list(sub: string, now = nowSeconds()): Promise<IndexedSession[]> {
+    const key = userSessionsKey(this.prefix, sub);
+    const sids = (await this.redis.eval(LIVE, { keys: [key], arguments: [String(now)] })) as string[];
+    const metas = await Promise.all(sids.map((sid) => this.redis.hmGet(this.tokens.keys(sid).tokens, ['c', 's', 'u', 'ua'])));
+    const live: IndexedSession[] = [];
+    const gone: string[] = [];
+    sids.forEach((sid, i) => {
+      const [c, s, u, ua] = metas[i] ?? [];
+      const createdAt = Number(c);
+      const lastSeenAt = Number(s);
+      // no hash (ended, idle-expired) or not this user's: not a session of theirs any more
+      if (u !== sub || !Number.isInteger(createdAt) || !Number.isInteger(lastSeenAt) || now - lastSeenAt > this.idleSeconds) {
+        gone.push(sid);
+        return;
+      }
+      live.push({ sid, handle: this.handleOf(sid), createdAt, lastSeenAt, userAgent: ua ?? '' });
+    });
+    if (gone.length > 0) await this.redis.zRem(key, gone);
+    return live.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** The user's live session with this public handle, if any. */
+  async find(sub: string, handle: string): Promise<IndexedSession | undefined> {
+    const wanted = Buffer.from(handle);
+    return (await this.list(sub)).find((s) => {
+      const candidate = Buffer.from(s.handle);
+      return candidate.length === wanted.length && timingSafeEqual(candidate, wanted);
+    });
+  }
+
+  /** Removes a session from its owner's index; call before its token hash is deleted (the owner is read from it). */
+  async forget(sid: string): Promise<void> {
+    const sub = await this.redis.hGet(this.tokens.keys(sid).tokens, 'u');
+    if (sub) await this.redis.zRem(userSessionsKey(this.prefix, sub), sid);
+  }
+}
