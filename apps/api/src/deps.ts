@@ -45,7 +45,7 @@ export interface DepsOptions {
 
 /** Wires the services of one API process. Connecting Redis is left to the caller ({@link connectDeps}). */
 export function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Deps {
-  const redis = createRedis(config.redisUrl, logger);
+  const redis = createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes }, logger);
   const oidc = new OidcClient(config, logger);
   const tokens = new TokenStore(redis, new TokenCipher(config.sessionSecret), config.redisKeyPrefix);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);

@@ -11,7 +11,7 @@ let redis: Redis;
 let store: TokenStore;
 
 beforeAll(async () => {
-  redis = createRedis(inject('redisUrl'), pino({ level: 'silent' }));
+  redis = createRedis({ url: inject('redisUrl') }, pino({ level: 'silent' }));
   await redis.connect();
   store = new TokenStore(redis, new TokenCipher('s'.repeat(40)), testPrefix());
 });

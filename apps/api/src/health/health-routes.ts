@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { HealthResponse, ReadyResponse } from '../contract/schemas.js';
 import type { Deps } from '../deps.js';
+import { pingRedis } from '../redis/client.js';
 import { sendJson, sendProblem } from '../http/problem.js';
 
 /** `/healthz` (the process runs) and `/readyz` (Redis answers and discovery is loaded). */
@@ -8,7 +9,7 @@ export function healthRoutes(deps: Deps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' } satisfies HealthResponse, { 'cache-control': 'no-store' }));
   router.get('/readyz', async (_req, res) => {
-    const redis = await deps.redis.ping().then(
+    const redis = await pingRedis(deps.redis).then(
       () => true,
       () => false,
     );

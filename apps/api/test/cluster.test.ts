@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
+import { getSession, signInAs, startBff, testPrefix, testSecret, type TestBff } from './support/bff.js';
+import { spawnBff, type BffProcess } from './support/bff-process.js';
+import { startRecordingUpstream } from './support/recording-upstream.js';
+import { TestRedisCluster } from './support/redis-cluster.js';
+import { recordOf } from './support/tokens.js';
+
+// A real three-node Redis Cluster of local redis-server processes, two API instances on it.
+let cluster: TestRedisCluster;
+let idp: SpawnedEmulator;
+let upstream: Awaited<ReturnType<typeof startRecordingUpstream>>;
+let one: TestBff;
+let two: BffProcess;
+const prefix = testPrefix();
+const secret = testSecret();
+
+beforeAll(async () => {
+  cluster = await TestRedisCluster.start();
+  idp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 2, rotateRefreshTokens: true });
+  upstream = await startRecordingUpstream();
+  const env = { REDIS_CLUSTER_NODES: cluster.nodes };
+  one = await startBff({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret, env });
+  two = await spawnBff({
+    ...env,
+    REDIS_KEY_PREFIX: prefix,
+    SESSION_SECRET: secret,
+    COGNITO_ISSUER: idp.issuer,
+    COGNITO_CLIENT_ID: 'local-client',
+    COGNITO_CLIENT_SECRET: 'local-secret',
+    API_UPSTREAM_URL: upstream.url,
+  });
+}, 60_000);
+afterAll(async () => {
+  await two?.stop();
+  await one?.close();
+  await upstream?.close();
+  await idp?.stop();
+  await cluster?.stop();
+});
+
+describe('on a Redis Cluster', () => {
+  it('is ready on both instances', async () => {
+    expect((await fetch(`${one.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${two.url}/readyz`)).status).toBe(200);
+  });
+
+  it('signs in on one instance and is signed in on the other', async () => {
+    const { cookie } = await signInAs(one, 'bob');
+    const { body } = await getSession(two, cookie);
+    expect(body).toMatchObject({ authenticated: true, user: { username: 'bob' } });
+  });
+
+  it('a burst over two instances after expiry causes exactly one refresh grant', async () => {
+    const { cookie } = await signInAs(two);
+    const { record } = await recordOf(one, cookie);
+    await new Promise((r) => setTimeout(r, Math.max(0, record.accessTokenExpiresAt * 1000 - Date.now() + 50)));
+    await idp.reset();
+    const burst = Array.from({ length: 40 }, (_, i) => fetch(`${i % 2 ? two.url : one.url}/api/x`, { headers: { cookie, 'x-csrf': '1' } }));
+    expect((await Promise.all(burst)).map((r) => r.status)).toEqual(Array(40).fill(200));
+    expect((await idp.stats()).tokenRequests.refresh_token).toBe(1);
+  });
+
+  it('logs out on one instance and the session is gone on the other', async () => {
+    const { cookie } = await signInAs(one);
+    const out = await fetch(`${two.url}/auth/logout`, { method: 'POST', headers: { cookie, 'x-csrf': '1' } });
+    expect(out.status).toBe(200);
+    expect((await getSession(one, cookie)).body).toEqual({ authenticated: false });
+    expect((await getSession(two, cookie)).body).toEqual({ authenticated: false });
+  });
+});
