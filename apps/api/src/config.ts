@@ -17,6 +17,8 @@ export interface Config {
   /** Origin the browser uses, without a trailing slash. */
   publicUrl: string;
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster (`host:port`); when set, the cluster client is used. */
+  redisClusterNodes?: string[];
   /** Prefix of every Redis key this deployment owns, so several apps (or test runs) can share one Redis. */
   redisKeyPrefix: string;
   sessionSecret: string;
@@ -76,6 +78,7 @@ const envSchema = z.object({
   PUBLIC_URL: url(['http:', 'https:']),
   REDIS_URL: url(['redis:', 'rediss:']),
   REDIS_KEY_PREFIX: optionalString,
+  REDIS_CLUSTER_NODES: optionalString,
   SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   SESSION_TTL_SECONDS: int(60, 60 * 60 * 24 * 365),
   SESSION_IDLE_TIMEOUT_SECONDS: int(1, 60 * 60 * 24 * 365),
@@ -135,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && pub.protocol === 'http:' && !isLoopback(pub)) {
     problems.push('PUBLIC_URL: must use https:// in production (http:// only on a loopback host)');
   }
+  const badNode = e.REDIS_CLUSTER_NODES?.split(',').find((n) => n.trim() && !/^(rediss?:\/\/)?[\w.-]+:\d{1,5}$/.test(n.trim()));
+  if (badNode !== undefined) problems.push(`REDIS_CLUSTER_NODES: "${badNode.trim()}" is not host:port`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const usingEmulator = !e.COGNITO_ISSUER;
@@ -143,6 +148,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     publicUrl: pub.origin,
     redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisClusterNodes: e.REDIS_CLUSTER_NODES?.split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'bff:',
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     sessionSecretGenerated: !e.SESSION_SECRET,
