@@ -49,7 +49,7 @@ export function createApp(deps: Deps): App {
   app.use(authGuards(deps)); // body cap and rate limits, before express-session touches Redis
   app.use(authRoutes(deps, sessionMiddleware));
   app.use(sessionsRoutes(deps));
-  if (deps.config.serveWeb) app.use(webRoutes(deps.config));
+  if (deps.config.serveWeb) app.use(webRoutes(deps.config, () => deps.oidc.authorizationOrigin));
   app.use((_req, _res, next) => next(new AppError('not_found')));
   app.use(errorSink(deps.logger));
 

@@ -79,4 +79,12 @@ describe('configuration', () => {
   it('refuses a PUBLIC_URL with a path', () => {
     expect(problemsOf({ PUBLIC_URL: 'https://app.example.com/app' })).toEqual([expect.stringMatching(/PUBLIC_URL/)]);
   });
+
+  it('reads TRUST_PROXY as Express does: booleans, hop counts, or addresses', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({}).trustProxy).toBe('loopback');
+  });
 });

@@ -38,7 +38,8 @@ export interface Config {
   logLevel: string;
   /** Whether `GET /metrics` is served, and the Bearer token it then requires (none: open; keep it off the internet). */
   metrics: { enabled: boolean; token?: string };
-  trustProxy: string;
+  /** Express `trust proxy`: a boolean, a hop count, or addresses/subnets/names. */
+  trustProxy: boolean | number | string;
   /** Requests per minute and client IP on `/auth/login` and on `/auth/callback` (each); 0 = no limit. */
   rateLimitAuthPerMinute: number;
   /** Whether the API serves the built web app (production). */
@@ -99,6 +100,14 @@ const envSchema = z.object({
   WEB_DIST_DIR: optionalString,
   SHUTDOWN_GRACE_MS: int(0, 10 * 60 * 1000),
 });
+
+/** `true`/`false`, a hop count, or a list of addresses, subnets and names (`loopback`, …), as Express reads them. */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
 
 function isLoopback(u: URL): boolean {
   return LOOPBACK_HOSTS.has(u.hostname);
@@ -169,7 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshSkewSeconds: e.REFRESH_SKEW_SECONDS ?? 60,
     logLevel: e.LOG_LEVEL ?? 'info',
     metrics: { enabled: e.METRICS_ENABLED !== 'false' && e.METRICS_ENABLED !== '0', token: e.METRICS_TOKEN },
-    trustProxy: e.TRUST_PROXY ?? 'loopback',
+    trustProxy: parseTrustProxy(e.TRUST_PROXY ?? 'loopback'),
     rateLimitAuthPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE ?? 60,
     serveWeb: production,
     webDistDir: e.WEB_DIST_DIR,

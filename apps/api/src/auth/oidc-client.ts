@@ -85,6 +85,12 @@ export class OidcClient {
     return `${this.config.publicUrl}/auth/callback`;
   }
 
+  /** Origin of the authorization endpoint once discovery is loaded (the CSP's `form-action` needs it). */
+  get authorizationOrigin(): string | undefined {
+    return this.#authorizationOrigin;
+  }
+  #authorizationOrigin?: string;
+
   /** True once discovery has succeeded (for `/readyz`). */
   get ready(): boolean {
     return this.#loaded;
@@ -95,6 +101,8 @@ export class OidcClient {
     this.#configuration ??= this.#discover().then(
       (c) => {
         this.#loaded = true;
+        const endpoint = c.serverMetadata().authorization_endpoint;
+        this.#authorizationOrigin = endpoint ? new URL(endpoint).origin : undefined;
         return c;
       },
       (err: unknown) => {

@@ -18,7 +18,7 @@ export function webDistDir(config: Pick<Config, 'webDistDir'>): string {
  * `index.html` never cached, SPA fallback for unknown GET paths, and security headers with a
  * CSP that allows only this origin.
  */
-export function webRoutes(config: Pick<Config, 'webDistDir' | 'secureCookies'>): Router {
+export function webRoutes(config: Pick<Config, 'webDistDir' | 'secureCookies'>, authorizationOrigin: () => string | undefined): Router {
   const dir = webDistDir(config);
   const index = join(dir, 'index.html');
   const router = Router();
@@ -32,7 +32,9 @@ export function webRoutes(config: Pick<Config, 'webDistDir' | 'secureCookies'>):
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
           connectSrc: ["'self'"],
-          formAction: ["'self'"],
+          // the Sign in form GETs /auth/login, which redirects to the IdP: browsers apply
+          // form-action to that redirect too, so the authorization endpoint must be allowed
+          formAction: ["'self'", () => authorizationOrigin() ?? "'self'"],
           frameAncestors: ["'none'"],
           upgradeInsecureRequests: config.secureCookies ? [] : null,
         },

@@ -2,7 +2,9 @@
  * Calls the protected API through the BFF's `/api/*` proxy and measures the round trip.
  * The demo upstream echoes the claims of the access token it received.
  */
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { SessionResponse } from '@app/shared-types';
+import { sessionQueryKey } from '../../../lib/query-client';
 import { useState } from 'react';
 import type { ApiError } from '../../../lib/api-client';
 import { readJson, request } from '../../../lib/api-client';
@@ -104,6 +106,7 @@ let nextRecordId = 1;
  */
 export function useCallApi() {
   const [history, setHistory] = useState<ApiCallRecord[]>([]);
+  const queryClient = useQueryClient();
   const record = (entry: Omit<ApiCallRecord, 'id'>) =>
     setHistory((previous) => [{ ...entry, id: nextRecordId++ }, ...previous].slice(0, HISTORY_SIZE));
 
@@ -113,6 +116,11 @@ export function useCallApi() {
     onMutate: () => ({ startedAt: performance.now() }),
     onSuccess: (result) => {
       record({ path: result.path, status: result.status, latencyMs: result.latencyMs, at: result.at, outcome: 'OK' });
+      // the BFF refreshed the token for this call if it had (nearly) expired: show the new expiry
+      const session = queryClient.getQueryData<SessionResponse>(sessionQueryKey);
+      if (session?.authenticated && session.accessTokenExpiresAt * 1000 <= Date.now() + 5_000) {
+        void queryClient.invalidateQueries({ queryKey: sessionQueryKey });
+      }
     },
     onError: (error, path, context) => {
       const latencyMs = context ? Math.round(performance.now() - context.startedAt) : 0;
