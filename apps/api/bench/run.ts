@@ -14,6 +14,10 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const BURST = 200;
 const ports = { upstream: 4620, bare: 4621, bff: 4622 };
 const children: ChildProcess[] = [];
+/** The BFF runs exactly as `npm start` runs it (same Node flags). */
+const startFlags = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((a) => a.startsWith('--'));
 
 function start(args: string[], env: Record<string, string> = {}, cwd = API_DIR): ChildProcess {
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -61,7 +65,7 @@ async function main() {
     API_UPSTREAM_URL: `http://127.0.0.1:${ports.upstream}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };
-  const bff = start(['dist/server.js'], bffEnv);
+  const bff = start([...startFlags, 'dist/server.js'], bffEnv);
   await Promise.all([waitFor(`http://127.0.0.1:${ports.upstream}/`), waitFor(`http://127.0.0.1:${ports.bare}/`), waitFor(`${bffUrl}/healthz`)]);
   const cookie = await signInCookie(bffUrl);
   const headers = { cookie, 'x-csrf': '1' };
@@ -104,7 +108,7 @@ async function burstAtExpiry(_longLived: Awaited<ReturnType<typeof spawnEmulator
   const idp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 4, rotateRefreshTokens: true });
   const port = ports.bff + 1;
   const base = `http://127.0.0.1:${port}`;
-  start(['dist/server.js'], {
+  start([...startFlags, 'dist/server.js'], {
     NODE_ENV: 'production',
     PORT: String(port),
     PUBLIC_URL: base,

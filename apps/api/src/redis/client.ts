@@ -52,7 +52,8 @@ export function createRedis(target: RedisTarget, logger: Logger): Redis {
     if (down) logger.info('redis connection restored');
     down = false;
   });
-  return withDeadline(base.withCommandOptions({ timeout: REDIS_COMMAND_TIMEOUT_MS }) as unknown as Redis, REDIS_COMMAND_TIMEOUT_MS);
+  // the deadline proxy replaces node-redis's own `timeout` option, which costs an AbortSignal per command
+  return withDeadline(base as unknown as Redis, REDIS_COMMAND_TIMEOUT_MS);
 }
 
 function createClusterClient(target: RedisTarget): RedisClientType {

@@ -1,6 +1,7 @@
 import type { Redis } from '../redis/client.js';
 import type { TokenCipher } from './crypto.js';
 import { sessionKeys } from './keys.js';
+import { Lru } from '../util/lru.js';
 import { tokenRecordSchema, type TokenRecord, type VersionedRecord } from './token-record.js';
 
 /** Lua: write the record only if it is still at the version the writer read (and still exists). */
@@ -25,6 +26,9 @@ export type WriteResult = 'written' | 'stale';
  * compare-and-set script, so a request that read an older copy can never write it back.
  */
 export class TokenStore {
+  /** Records already opened, by sid and ciphertext: decrypting and validating once per version, not per request. */
+  readonly #opened = new Lru<string, TokenRecord>(4096);
+
   constructor(
     private readonly redis: Redis,
     private readonly cipher: TokenCipher,
@@ -41,16 +45,22 @@ export class TokenStore {
     const hash = await this.redis.hGetAll(this.keys(sid).tokens);
     const version = Number(hash.v);
     if (!hash.d || !Number.isInteger(version)) return undefined;
-    let json: unknown;
-    try {
-      json = JSON.parse(this.cipher.open(hash.d, sid));
-    } catch {
-      return undefined; // tampered with, or sealed under another secret: treated as no session
+    const cacheKey = `${sid}\u0000${hash.d}`; // the sid is part of the key: AAD binds a record to its session
+    let record = this.#opened.get(cacheKey);
+    if (!record) {
+      let json: unknown;
+      try {
+        json = JSON.parse(this.cipher.open(hash.d, sid));
+      } catch {
+        return undefined; // tampered with, or sealed under another secret: treated as no session
+      }
+      const parsed = tokenRecordSchema.safeParse(json);
+      if (!parsed.success) return undefined;
+      record = parsed.data;
+      this.#opened.set(cacheKey, record);
     }
-    const parsed = tokenRecordSchema.safeParse(json);
-    if (!parsed.success) return undefined;
     const lastSeen = Number(hash.s);
-    return { version, record: parsed.data, ...(hash.s && Number.isInteger(lastSeen) ? { lastSeen } : {}) };
+    return { version, record, ...(hash.s && Number.isInteger(lastSeen) ? { lastSeen } : {}) };
   }
 
   /**
