@@ -113,7 +113,8 @@ async function main() {
   if (build.status !== 0) throw new Error('building the shared packages failed');
 
   const usingEmulator = !env.COGNITO_ISSUER;
-  if (usingEmulator) run('emulator', 'npm', ['run', 'dev', '--silent', '-w', 'packages/cognito-emulator'], { EMULATOR_PORT: '4010' });
+  // 2-minute access tokens, so a person can watch a call succeed after the token expired
+  if (usingEmulator) run('emulator', 'npm', ['run', 'dev', '--silent', '-w', 'packages/cognito-emulator'], { EMULATOR_PORT: '4010', EMULATOR_ACCESS_TOKEN_TTL: env.EMULATOR_ACCESS_TOKEN_TTL ?? '120' });
   if (!env.API_UPSTREAM_URL) run('upstream', 'npm', ['run', 'dev', '--silent', '-w', 'packages/demo-upstream'], { DEMO_UPSTREAM_PORT: '4020' });
   run('api', 'npm', ['run', 'dev', '--silent', '-w', 'apps/api'], {
     PORT: String(API_PORT),
