@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { getSession, sessionCookieFrom, signInAs, startBff, type TestBff } from './support/bff.js';
@@ -195,6 +196,25 @@ describe('sign-out', () => {
 });
 
 describe('cookies', () => {
+  it('behind TLS (https PUBLIC_URL) the cookie is __Host-bff.sid with Secure, HttpOnly, SameSite=Lax, Path=/', async () => {
+    const tls = await startBff({ issuer: idp.issuer, env: { PUBLIC_URL: 'https://app.example.com' } });
+    try {
+      // a TLS-terminating proxy on loopback (trusted by default) tells the API the scheme
+      const { port } = tls.server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/auth/login`, { redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+      const setCookie = res.headers.getSetCookie().join('\n');
+      expect(setCookie).toMatch(/^__Host-bff\.sid=s%3A/);
+      expect(setCookie).toMatch(/; Secure/);
+      expect(setCookie).toMatch(/; HttpOnly/);
+      expect(setCookie).toMatch(/; SameSite=Lax/);
+      expect(setCookie).toMatch(/; Path=\//);
+      expect(setCookie).not.toMatch(/Domain=/i);
+      expect(new URL(res.headers.get('location')!).searchParams.get('redirect_uri')).toBe('https://app.example.com/auth/callback');
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('a tampered cookie is anonymous', async () => {
     const { cookie } = await signInAs(bff);
     const value = decodeURIComponent(cookie.split('=')[1]!);

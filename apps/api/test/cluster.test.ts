@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { getSession, signInAs, startBff, testPrefix, testSecret, type TestBff } from './support/bff.js';
-import { spawnBff, type BffProcess } from './support/bff-process.js';
+import { peerEnv, spawnBff, type BffProcess } from './support/bff-process.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { TestRedisCluster } from './support/redis-cluster.js';
 import { recordOf } from './support/tokens.js';
@@ -21,15 +21,7 @@ beforeAll(async () => {
   upstream = await startRecordingUpstream();
   const env = { REDIS_CLUSTER_NODES: cluster.nodes };
   one = await startBff({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret, env });
-  two = await spawnBff({
-    ...env,
-    REDIS_KEY_PREFIX: prefix,
-    SESSION_SECRET: secret,
-    COGNITO_ISSUER: idp.issuer,
-    COGNITO_CLIENT_ID: 'local-client',
-    COGNITO_CLIENT_SECRET: 'local-secret',
-    API_UPSTREAM_URL: upstream.url,
-  });
+  two = await spawnBff({ ...peerEnv({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret }), ...env });
 }, 60_000);
 afterAll(async () => {
   await two?.stop();

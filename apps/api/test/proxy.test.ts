@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { signInAs, startBff, testPrefix, testSecret, type TestBff } from './support/bff.js';
-import { spawnBff } from './support/bff-process.js';
+import { peerEnv, spawnBff } from './support/bff-process.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 
 let idp: SpawnedEmulator;
@@ -69,15 +69,7 @@ describe('the /api proxy with a cookie session', () => {
   });
 
   it('streams a 100 MB upload and a 100 MB download through a BFF process with flat memory', async () => {
-    const proc = await spawnBff({
-      REDIS_URL: inject('redisUrl'),
-      REDIS_KEY_PREFIX: prefix,
-      SESSION_SECRET: secret,
-      COGNITO_ISSUER: idp.issuer,
-      COGNITO_CLIENT_ID: 'local-client',
-      COGNITO_CLIENT_SECRET: 'local-secret',
-      API_UPSTREAM_URL: upstream.url,
-    });
+    const proc = await spawnBff(peerEnv({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret }));
     try {
       const size = 100 * 1024 * 1024;
       const target = new URL(proc.url);

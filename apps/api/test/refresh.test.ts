@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { inject } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { getSession, signInAs, startBff, testPrefix, testSecret, type TestBff } from './support/bff.js';
-import { spawnBff } from './support/bff-process.js';
+import { peerEnv, spawnBff } from './support/bff-process.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { recordOf, sidOf } from './support/tokens.js';
 
@@ -84,15 +84,7 @@ describe('transparent refresh', () => {
 
 describe('several API processes sharing one Redis', () => {
   it('a burst spread over two processes still causes exactly one refresh grant', async () => {
-    const other = await spawnBff({
-      REDIS_URL: inject('redisUrl'),
-      REDIS_KEY_PREFIX: prefix,
-      SESSION_SECRET: secret,
-      COGNITO_ISSUER: idp.issuer,
-      COGNITO_CLIENT_ID: 'local-client',
-      COGNITO_CLIENT_SECRET: 'local-secret',
-      API_UPSTREAM_URL: upstream.url,
-    });
+    const other = await spawnBff(peerEnv({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret }));
     try {
       const { cookie } = await signInAs(bff);
       await waitForExpiry(cookie);
@@ -107,15 +99,7 @@ describe('several API processes sharing one Redis', () => {
   });
 
   it('when the lease holder dies mid-refresh, another instance takes over with exactly one more redemption', async () => {
-    const holder = await spawnBff({
-      REDIS_URL: inject('redisUrl'),
-      REDIS_KEY_PREFIX: prefix,
-      SESSION_SECRET: secret,
-      COGNITO_ISSUER: idp.issuer,
-      COGNITO_CLIENT_ID: 'local-client',
-      COGNITO_CLIENT_SECRET: 'local-secret',
-      API_UPSTREAM_URL: upstream.url,
-    });
+    const holder = await spawnBff(peerEnv({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret }));
     const { cookie } = await signInAs(bff);
     await waitForExpiry(cookie);
     await idp.reset();

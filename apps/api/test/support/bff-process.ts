@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { freePort } from './redis-server.js';
 
 const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -11,6 +12,22 @@ export interface BffProcess {
   /** SIGKILL: the process dies mid-flight, as a crashed instance would. */
   kill(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * The environment of an instance that shares Redis (same prefix and secret) and the IdP with
+ * another: a second instance of one deployment.
+ */
+export function peerEnv(o: { issuer: string; upstreamUrl: string; keyPrefix: string; sessionSecret: string; redisUrl?: string }): Record<string, string> {
+  return {
+    REDIS_URL: o.redisUrl ?? inject('redisUrl'),
+    REDIS_KEY_PREFIX: o.keyPrefix,
+    SESSION_SECRET: o.sessionSecret,
+    COGNITO_ISSUER: o.issuer,
+    COGNITO_CLIENT_ID: 'local-client',
+    COGNITO_CLIENT_SECRET: 'local-secret',
+    API_UPSTREAM_URL: o.upstreamUrl,
+  };
 }
 
 /** Starts one with the given environment (the contract's variable names) and waits for /healthz. */
