@@ -141,9 +141,9 @@ describe('the /api proxy with a cookie session', () => {
   });
 
   it('answers 401 unauthenticated with no session and no bearer token', async () => {
-    const res = await fetch(`${bff.url}/api/things`, { headers: { 'x-csrf': '1' } });
+    const res = await fetch(`${bff.url}/api/things`, { headers: { 'x-csrf': '1', 'x-request-id': 'trace-401' } });
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ code: 'unauthenticated' });
+    expect(await res.json()).toMatchObject({ code: 'unauthenticated', requestId: 'trace-401' });
     const unknown = await fetch(`${bff.url}/api/things`, { headers: { 'x-csrf': '1', cookie: 'bff.sid=s%3Anope.nope' } });
     expect(unknown.status).toBe(401);
     expect(upstream.seen).toHaveLength(0);

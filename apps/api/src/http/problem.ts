@@ -27,7 +27,9 @@ export function sendProblem(
     res.destroy();
     return;
   }
-  const body = JSON.stringify(problemBody(code, detail));
+  // the request id (set by the request logger) lets a client's bug report be matched to the log
+  const requestId = (res as ServerResponse & { req?: { id?: string } }).req?.id;
+  const body = JSON.stringify({ ...problemBody(code, detail), ...(requestId ? { requestId } : {}) });
   res.writeHead(ERROR_STATUS[code], {
     'content-type': PROBLEM_CONTENT_TYPE,
     'content-length': Buffer.byteLength(body),
