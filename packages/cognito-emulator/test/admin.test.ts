@@ -1,33 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawnEmulator, type SpawnedEmulator } from '../src/index.js';
-import { discover, login, refresh, verify, type Discovery } from './support.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { spawnEmulator } from '../src/index.js';
+import { discover, login, refresh, useEmulator, verify } from './support.js';
 
 describe('test hooks', () => {
-  let idp: SpawnedEmulator;
-  let d: Discovery;
-  beforeAll(async () => {
-    idp = await spawnEmulator();
-    d = await discover(idp.issuer);
-  });
+  const pool = useEmulator();
   beforeEach(async () => {
-    await idp.setBehaviour({ tokenDelayMs: 0, tokenFailureStatus: null });
-    await idp.reset();
+    await pool.idp.setBehaviour({ tokenDelayMs: 0, tokenFailureStatus: null });
+    await pool.idp.reset();
   });
-  afterAll(() => idp.stop());
 
   it('counts successful grants and every processed token request, and resets to zero', async () => {
-    const tokens = await login(d);
-    await refresh(d, tokens.refresh_token!);
-    await refresh(d, 'bogus');
-    expect(await idp.stats()).toEqual({
+    const tokens = await login(pool.d);
+    await refresh(pool.d, tokens.refresh_token!);
+    await refresh(pool.d, 'bogus');
+    expect(await pool.idp.stats()).toEqual({
       grants: { authorization_code: 1, refresh_token: 1 },
       tokenRequests: { authorization_code: 1, refresh_token: 2 },
       revocations: 0,
       refreshTokenReuse: 0,
     });
-    await idp.reset();
-    expect(await idp.stats()).toEqual({
+    await pool.idp.reset();
+    expect(await pool.idp.stats()).toEqual({
       grants: { authorization_code: 0, refresh_token: 0 },
       tokenRequests: { authorization_code: 0, refresh_token: 0 },
       revocations: 0,
@@ -36,36 +30,36 @@ describe('test hooks', () => {
   });
 
   it('answers the configured 5xx instead of processing, counted as a request but not a grant', async () => {
-    const tokens = await login(d);
-    await idp.reset();
-    await idp.setBehaviour({ tokenFailureStatus: 503 });
-    expect(await (await fetch(`${idp.url}/__emulator/behaviour`)).json()).toEqual({ tokenDelayMs: 0, tokenFailureStatus: 503 });
-    const failed = await refresh(d, tokens.refresh_token!);
+    const tokens = await login(pool.d);
+    await pool.idp.reset();
+    await pool.idp.setBehaviour({ tokenFailureStatus: 503 });
+    expect(await (await fetch(`${pool.idp.url}/__emulator/behaviour`)).json()).toEqual({ tokenDelayMs: 0, tokenFailureStatus: 503 });
+    const failed = await refresh(pool.d, tokens.refresh_token!);
     expect(failed.status).toBe(503);
-    await idp.setBehaviour({ tokenFailureStatus: null });
-    const ok = await refresh(d, tokens.refresh_token!);
+    await pool.idp.setBehaviour({ tokenFailureStatus: null });
+    const ok = await refresh(pool.d, tokens.refresh_token!);
     expect(ok.status).toBe(200);
-    const stats = await idp.stats();
+    const stats = await pool.idp.stats();
     expect(stats.tokenRequests.refresh_token).toBe(2);
     expect(stats.grants.refresh_token).toBe(1);
   });
 
   it('delays token requests before processing them', async () => {
-    const tokens = await login(d);
-    await idp.setBehaviour({ tokenDelayMs: 600 });
+    const tokens = await login(pool.d);
+    await pool.idp.setBehaviour({ tokenDelayMs: 600 });
     const started = Date.now();
-    const res = await refresh(d, tokens.refresh_token!);
+    const res = await refresh(pool.d, tokens.refresh_token!);
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(550);
   });
 
   it('drops a delayed token request whose client disconnected: never processed nor counted', async () => {
-    const tokens = await login(d);
-    await idp.reset();
-    await idp.setBehaviour({ tokenDelayMs: 800 });
+    const tokens = await login(pool.d);
+    await pool.idp.reset();
+    await pool.idp.setBehaviour({ tokenDelayMs: 800 });
     // Control: a patient client is served and counted once.
-    expect((await refresh(d, tokens.refresh_token!)).status).toBe(200);
-    const aborted = fetch(d.token_endpoint, {
+    expect((await refresh(pool.d, tokens.refresh_token!)).status).toBe(200);
+    const aborted = fetch(pool.d.token_endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'local-client', client_secret: 'local-secret' }).toString(),
@@ -73,13 +67,13 @@ describe('test hooks', () => {
     });
     await expect(aborted).rejects.toThrow();
     await sleep(1200);
-    const stats = await idp.stats();
+    const stats = await pool.idp.stats();
     expect(stats.tokenRequests.refresh_token).toBe(1);
     expect(stats.grants.refresh_token).toBe(1);
   });
 
   it('rejects an invalid behaviour', async () => {
-    const res = await fetch(`${idp.url}/__emulator/behaviour`, { method: 'POST', body: JSON.stringify({ tokenFailureStatus: 404 }) });
+    const res = await fetch(`${pool.idp.url}/__emulator/behaviour`, { method: 'POST', body: JSON.stringify({ tokenFailureStatus: 404 }) });
     expect(res.status).toBe(400);
   });
 

@@ -1,37 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_USERS, signIn, spawnEmulator, type SpawnedEmulator } from '../src/index.js';
-import { authorizationUrl, discover, pkce, REDIRECT_URI, tokenRequest, verify, type Discovery } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_USERS, signIn } from '../src/index.js';
+import { authorizationUrl, pkce, REDIRECT_URI, tokenRequest, useEmulator, verify } from './support.js';
 
 const alice = DEFAULT_USERS.find((u) => u.username === 'alice')!;
 
 describe('authorization code flow', () => {
-  let idp: SpawnedEmulator;
-  let d: Discovery;
-  beforeAll(async () => {
-    idp = await spawnEmulator();
-    d = await discover(idp.issuer);
-  });
-  afterAll(() => idp.stop());
+  const pool = useEmulator();
 
   it('signs alice in with PKCE and issues Cognito-shaped access and ID tokens', async () => {
     const { verifier, challenge } = pkce();
-    const url = authorizationUrl(d, { code_challenge: challenge, code_challenge_method: 'S256', state: 's1', nonce: 'n1' });
+    const url = authorizationUrl(pool.d, { code_challenge: challenge, code_challenge_method: 'S256', state: 's1', nonce: 'n1' });
     const callback = await signIn(url, 'alice', 'Passw0rd!');
     expect(`${callback.origin}${callback.pathname}`).toBe(REDIRECT_URI);
     expect(callback.searchParams.get('state')).toBe('s1');
     expect(callback.searchParams.has('iss')).toBe(false);
 
     const before = Math.floor(Date.now() / 1000);
-    const res = await tokenRequest(d, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier });
+    const res = await tokenRequest(pool.d, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(['access_token', 'expires_in', 'id_token', 'refresh_token', 'token_type']);
     expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
 
-    const access = await verify(d, res.body.access_token as string);
+    const access = await verify(pool.d, res.body.access_token as string);
     expect(access.header).toEqual({ alg: 'RS256', kid: expect.any(String) });
     expect(access.payload).toMatchObject({
       sub: alice.sub,
-      iss: idp.issuer,
+      iss: pool.idp.issuer,
       client_id: 'local-client',
       username: 'alice',
       scope: 'openid email profile',
@@ -43,11 +37,11 @@ describe('authorization code flow', () => {
     expect(access.payload.auth_time).toBeGreaterThanOrEqual(before - 1);
     expect(access.payload.jti).toEqual(expect.any(String));
 
-    const id = await verify(d, res.body.id_token as string);
+    const id = await verify(pool.d, res.body.id_token as string);
     expect(id.payload).toMatchObject({
       sub: alice.sub,
       aud: 'local-client',
-      iss: idp.issuer,
+      iss: pool.idp.issuer,
       token_use: 'id',
       'cognito:username': 'alice',
       'cognito:groups': ['admins', 'readers'],
@@ -62,37 +56,37 @@ describe('authorization code flow', () => {
 
   it('serves userinfo for the JWT access token', async () => {
     const { verifier, challenge } = pkce();
-    const callback = await signIn(authorizationUrl(d, { code_challenge: challenge, code_challenge_method: 'S256' }), 'bob', 'Passw0rd!');
-    const res = await tokenRequest(d, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier });
-    const access = await verify(d, res.body.access_token as string);
+    const callback = await signIn(authorizationUrl(pool.d, { code_challenge: challenge, code_challenge_method: 'S256' }), 'bob', 'Passw0rd!');
+    const res = await tokenRequest(pool.d, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier });
+    const access = await verify(pool.d, res.body.access_token as string);
     expect(access.payload['cognito:groups']).toEqual(['readers']);
-    const info = await fetch(d.userinfo_endpoint, { headers: { authorization: `Bearer ${String(res.body.access_token)}` } });
+    const info = await fetch(pool.d.userinfo_endpoint, { headers: { authorization: `Bearer ${String(res.body.access_token)}` } });
     expect(info.status).toBe(200);
     expect(await info.json()).toMatchObject({ sub: DEFAULT_USERS[1]!.sub, username: 'bob', email: 'bob@example.com' });
   });
 
   it('enforces PKCE when a code_challenge was sent', async () => {
     const { challenge } = pkce();
-    const callback = await signIn(authorizationUrl(d, { code_challenge: challenge, code_challenge_method: 'S256' }), 'alice', 'Passw0rd!');
+    const callback = await signIn(authorizationUrl(pool.d, { code_challenge: challenge, code_challenge_method: 'S256' }), 'alice', 'Passw0rd!');
     const code = callback.searchParams.get('code')!;
-    const wrong = await tokenRequest(d, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: pkce().verifier });
+    const wrong = await tokenRequest(pool.d, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: pkce().verifier });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error).toBe('invalid_grant');
   });
 
   it('rejects a replayed code with invalid_grant and accepts client_secret_post', async () => {
-    const callback = await signIn(authorizationUrl(d), 'alice', 'Passw0rd!');
+    const callback = await signIn(authorizationUrl(pool.d), 'alice', 'Passw0rd!');
     const code = callback.searchParams.get('code')!;
     const post = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, client_id: 'local-client', client_secret: 'local-secret' };
-    const first = await tokenRequest(d, post, { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const first = await tokenRequest(pool.d, post, { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(first.status).toBe(200);
-    const replay = await tokenRequest(d, post, { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const replay = await tokenRequest(pool.d, post, { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(replay.status).toBe(400);
     expect(replay.body.error).toBe('invalid_grant');
   });
 
   it('rejects a wrong client secret with invalid_client', async () => {
-    const res = await tokenRequest(d, { grant_type: 'refresh_token', refresh_token: 'x' }, {
+    const res = await tokenRequest(pool.d, { grant_type: 'refresh_token', refresh_token: 'x' }, {
       headers: { authorization: `Basic ${Buffer.from('local-client:nope').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(res.status).toBe(401);
@@ -100,12 +94,12 @@ describe('authorization code flow', () => {
   });
 
   it('shows the form again on a wrong password, and signIn reports it', async () => {
-    await expect(signIn(authorizationUrl(d), 'alice', 'wrong')).rejects.toThrow(/rejected the credentials.*Incorrect username or password/);
+    await expect(signIn(authorizationUrl(pool.d), 'alice', 'wrong')).rejects.toThrow(/rejected the credentials.*Incorrect username or password/);
   });
 
   it('renders the sign-in page with the contract field names and the DEV/TEST ONLY label', async () => {
-    const res = await fetch(authorizationUrl(d), { redirect: 'manual' });
-    const login = new URL(res.headers.get('location')!, d.authorization_endpoint);
+    const res = await fetch(authorizationUrl(pool.d), { redirect: 'manual' });
+    const login = new URL(res.headers.get('location')!, pool.d.authorization_endpoint);
     const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     const page = await (await fetch(login, { headers: { cookie } })).text();
     expect(page).toContain('<input id="username" name="username"');
@@ -116,9 +110,9 @@ describe('authorization code flow', () => {
   });
 
   it('accepts any loopback callback origin by default and refuses other redirect URIs', async () => {
-    const other = await signIn(authorizationUrl(d, { redirect_uri: 'http://127.0.0.1:41234/auth/callback' }), 'alice', 'Passw0rd!');
+    const other = await signIn(authorizationUrl(pool.d, { redirect_uri: 'http://127.0.0.1:41234/auth/callback' }), 'alice', 'Passw0rd!');
     expect(other.searchParams.has('code')).toBe(true);
-    await expect(signIn(authorizationUrl(d, { redirect_uri: 'https://evil.example/auth/callback' }), 'alice', 'Passw0rd!')).rejects.toThrow(/unexpected 400/);
-    await expect(signIn(authorizationUrl(d, { redirect_uri: 'http://localhost:5173/other' }), 'alice', 'Passw0rd!')).rejects.toThrow(/unexpected 400/);
+    await expect(signIn(authorizationUrl(pool.d, { redirect_uri: 'https://evil.example/auth/callback' }), 'alice', 'Passw0rd!')).rejects.toThrow(/unexpected 400/);
+    await expect(signIn(authorizationUrl(pool.d, { redirect_uri: 'http://localhost:5173/other' }), 'alice', 'Passw0rd!')).rejects.toThrow(/unexpected 400/);
   });
 });

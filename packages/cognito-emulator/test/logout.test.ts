@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnEmulator, type SpawnedEmulator } from '../src/index.js';
-import { authorizationUrl, browser, discover, refresh, REDIRECT_URI, tokenRequest, type Discovery } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { spawnEmulator } from '../src/index.js';
+import { authorizationUrl, browser, REDIRECT_URI, refresh, tokenRequest, useEmulator } from './support.js';
 
 describe('/logout', () => {
-  let idp: SpawnedEmulator;
-  let d: Discovery;
-  beforeAll(async () => {
-    idp = await spawnEmulator();
-    d = await discover(idp.issuer);
-  });
-  afterAll(() => idp.stop());
+  const pool = useEmulator();
 
   /** Signs alice in through the form with `b`'s cookie jar; returns the code. */
   async function signInWith(b: ReturnType<typeof browser>): Promise<string> {
-    const toLogin = await b.get(authorizationUrl(d));
-    const login = new URL(toLogin.headers.get('location')!, idp.url);
+    const toLogin = await b.get(authorizationUrl(pool.d));
+    const login = new URL(toLogin.headers.get('location')!, pool.idp.url);
     expect(login.pathname).toMatch(/^\/login\//);
     await (await b.get(login)).text();
     const posted = await b.get(login, {
@@ -22,30 +16,30 @@ describe('/logout', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'username=alice&password=Passw0rd%21',
     });
-    let next = new URL(posted.headers.get('location')!, idp.url);
-    while (next.origin === idp.url) next = new URL((await b.get(next)).headers.get('location')!, idp.url);
+    let next = new URL(posted.headers.get('location')!, pool.idp.url);
+    while (next.origin === pool.idp.url) next = new URL((await b.get(next)).headers.get('location')!, pool.idp.url);
     return next.searchParams.get('code')!;
   }
 
   it('ends the hosted-UI session and redirects to the logout URI; refresh tokens stay valid', async () => {
     const b = browser();
     const code = await signInWith(b);
-    const tokens = await tokenRequest(d, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI });
+    const tokens = await tokenRequest(pool.d, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI });
 
     // Signed in at the IdP: a new authorization request goes straight back to the client.
-    const sso = await b.get(authorizationUrl(d));
-    const ssoTarget = new URL(sso.headers.get('location')!, idp.url);
+    const sso = await b.get(authorizationUrl(pool.d));
+    const ssoTarget = new URL(sso.headers.get('location')!, pool.idp.url);
     expect(`${ssoTarget.origin}${ssoTarget.pathname}`).toBe(REDIRECT_URI);
     expect(ssoTarget.searchParams.has('code')).toBe(true);
 
-    const out = await b.get(`${idp.url}/logout?client_id=local-client&logout_uri=${encodeURIComponent('http://localhost:5173/')}`);
+    const out = await b.get(`${pool.idp.url}/logout?client_id=local-client&logout_uri=${encodeURIComponent('http://localhost:5173/')}`);
     expect(out.status).toBe(302);
     expect(out.headers.get('location')).toBe('http://localhost:5173/');
 
-    const again = await b.get(authorizationUrl(d));
-    expect(new URL(again.headers.get('location')!, idp.url).pathname).toMatch(/^\/login\//);
+    const again = await b.get(authorizationUrl(pool.d));
+    expect(new URL(again.headers.get('location')!, pool.idp.url).pathname).toMatch(/^\/login\//);
 
-    expect((await refresh(d, tokens.body.refresh_token as string)).status).toBe(200);
+    expect((await refresh(pool.d, tokens.body.refresh_token as string)).status).toBe(200);
   });
 
   it('refuses an unknown client or an unregistered logout URI with a 400 page', async () => {
@@ -57,7 +51,7 @@ describe('/logout', () => {
       '/logout',
     ];
     for (const path of bad) {
-      const res = await fetch(`${idp.url}${path}`, { redirect: 'manual' });
+      const res = await fetch(`${pool.idp.url}${path}`, { redirect: 'manual' });
       expect(res.status, path).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/text\/html/);
       expect(res.headers.get('location')).toBeNull();

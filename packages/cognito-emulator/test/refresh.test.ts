@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnEmulator, type SpawnedEmulator } from '../src/index.js';
-import { basic, discover, login, refresh, verify, type Discovery } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { basic, type Discovery, login, refresh, useEmulator, verify } from './support.js';
 
 async function revoke(d: Discovery, token: string): Promise<number> {
   const res = await fetch(d.revocation_endpoint, {
@@ -13,83 +12,71 @@ async function revoke(d: Discovery, token: string): Promise<number> {
 }
 
 describe('refresh without rotation (Cognito default)', () => {
-  let idp: SpawnedEmulator;
-  let d: Discovery;
-  beforeAll(async () => {
-    idp = await spawnEmulator();
-    d = await discover(idp.issuer);
-  });
-  afterAll(() => idp.stop());
+  const pool = useEmulator();
 
   it('issues a refresh token without offline_access and keeps it valid across refreshes', async () => {
-    const tokens = await login(d);
+    const tokens = await login(pool.d);
     expect(tokens.refresh_token).toEqual(expect.any(String));
-    const first = await refresh(d, tokens.refresh_token!);
+    const first = await refresh(pool.d, tokens.refresh_token!);
     expect(first.status).toBe(200);
     expect(first.body).not.toHaveProperty('refresh_token');
     expect(Object.keys(first.body).sort()).toEqual(['access_token', 'expires_in', 'id_token', 'token_type']);
-    const access = await verify(d, first.body.access_token as string);
+    const access = await verify(pool.d, first.body.access_token as string);
     expect(access.payload).toMatchObject({ token_use: 'access', username: 'alice' });
-    expect(access.payload.jti).not.toBe((await verify(d, tokens.access_token!)).payload.jti);
-    const second = await refresh(d, tokens.refresh_token!);
+    expect(access.payload.jti).not.toBe((await verify(pool.d, tokens.access_token!)).payload.jti);
+    const second = await refresh(pool.d, tokens.refresh_token!);
     expect(second.status).toBe(200);
   });
 
   it('revokes the grant when the refresh token is revoked', async () => {
-    const tokens = await login(d);
-    await idp.reset();
-    expect(await revoke(d, tokens.refresh_token!)).toBe(200);
-    const after = await refresh(d, tokens.refresh_token!);
+    const tokens = await login(pool.d);
+    await pool.idp.reset();
+    expect(await revoke(pool.d, tokens.refresh_token!)).toBe(200);
+    const after = await refresh(pool.d, tokens.refresh_token!);
     expect(after.status).toBe(400);
     expect(after.body.error).toBe('invalid_grant');
-    const info = await fetch(d.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token!}` } });
+    const info = await fetch(pool.d.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token!}` } });
     expect(info.status).toBe(401);
-    expect((await idp.stats()).revocations).toBe(1);
+    expect((await pool.idp.stats()).revocations).toBe(1);
   });
 
   it('answers invalid_grant for an unknown refresh token', async () => {
-    const res = await refresh(d, 'not-a-refresh-token');
+    const res = await refresh(pool.d, 'not-a-refresh-token');
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_grant');
   });
 });
 
 describe('refresh with rotateRefreshTokens', () => {
-  let idp: SpawnedEmulator;
-  let d: Discovery;
-  beforeAll(async () => {
-    idp = await spawnEmulator({ rotateRefreshTokens: true });
-    d = await discover(idp.issuer);
-  });
-  afterAll(() => idp.stop());
+  const pool = useEmulator({ rotateRefreshTokens: true });
 
   it('returns a new refresh token each time and consumes the old one', async () => {
-    const tokens = await login(d);
-    const first = await refresh(d, tokens.refresh_token!);
+    const tokens = await login(pool.d);
+    const first = await refresh(pool.d, tokens.refresh_token!);
     expect(first.status).toBe(200);
     const rotated = first.body.refresh_token as string;
     expect(rotated).toEqual(expect.any(String));
     expect(rotated).not.toBe(tokens.refresh_token);
-    const second = await refresh(d, rotated);
+    const second = await refresh(pool.d, rotated);
     expect(second.status).toBe(200);
     expect(second.body.refresh_token).not.toBe(rotated);
   });
 
   it('treats reuse of a consumed refresh token as theft: invalid_grant and the whole grant revoked', async () => {
-    const tokens = await login(d);
-    await idp.reset();
-    const first = await refresh(d, tokens.refresh_token!);
+    const tokens = await login(pool.d);
+    await pool.idp.reset();
+    const first = await refresh(pool.d, tokens.refresh_token!);
     const newest = first.body.refresh_token as string;
 
-    const reuse = await refresh(d, tokens.refresh_token!);
+    const reuse = await refresh(pool.d, tokens.refresh_token!);
     expect(reuse.status).toBe(400);
     expect(reuse.body.error).toBe('invalid_grant');
 
-    const withNewest = await refresh(d, newest);
+    const withNewest = await refresh(pool.d, newest);
     expect(withNewest.status).toBe(400);
     expect(withNewest.body.error).toBe('invalid_grant');
 
-    const stats = await idp.stats();
+    const stats = await pool.idp.stats();
     expect(stats.refreshTokenReuse).toBe(1);
     expect(stats.grants.refresh_token).toBe(1);
     expect(stats.tokenRequests.refresh_token).toBe(3);

@@ -2,7 +2,8 @@
 // any client (the BFF included) would see.
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
-import { DEFAULT_CLIENT, signIn } from '../src/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { DEFAULT_CLIENT, signIn, spawnEmulator, type EmulatorOptions, type SpawnedEmulator } from '../src/index.js';
 import { CookieJar } from '../src/sign-in.js';
 
 export const REDIRECT_URI = 'http://localhost:5173/auth/callback';
@@ -91,4 +92,18 @@ export function browser() {
       return res;
     },
   };
+}
+
+/**
+ * A spawned emulator for the enclosing `describe`, discovered once: read `pool.idp` and `pool.d`
+ * inside the tests. Stopped after the block.
+ */
+export function useEmulator(opts?: EmulatorOptions): { idp: SpawnedEmulator; d: Discovery } {
+  const pool = {} as { idp: SpawnedEmulator; d: Discovery };
+  beforeAll(async () => {
+    pool.idp = await spawnEmulator(opts);
+    pool.d = await discover(pool.idp.issuer);
+  });
+  afterAll(() => pool.idp?.stop());
+  return pool;
 }
