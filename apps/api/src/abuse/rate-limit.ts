@@ -5,6 +5,7 @@ import { sendProblem } from '../http/problem.js';
 import { isRedisUnavailable } from '../redis/client.js';
 import { clientBucket } from './client-bucket.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { errorSummary } from '../logger.js';
 
 /**
  * Express guard: counts the request against the client's budget for `route` (client = `req.ip`,
@@ -25,7 +26,7 @@ export function rateLimit(limiter: RateLimiter, route: string, logger: Logger): 
       decision = await limiter.hit(clientBucket(req.ip), route);
     } catch (err) {
       if (isRedisUnavailable(err)) return next(new AppError('session_store_unavailable', 'The session store is not reachable; try again shortly.', { cause: err }));
-      logger.error({ reqId: req.id, event: 'rate_limit', err: err instanceof Error ? { name: err.name, message: err.message } : String(err) }, 'rate limiter failed; letting the request through');
+      logger.error({ reqId: req.id, event: 'rate_limit', err: errorSummary(err) }, 'rate limiter failed; letting the request through');
       return next();
     }
     if (decision.allowed) return next();

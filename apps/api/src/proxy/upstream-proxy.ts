@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { sendProblem } from '../http/problem.js';
 import type { UpstreamErrorKind } from '../observability/metrics.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { errorSummary } from '../logger.js';
 
 /**
  * Streams one request to the upstream over a keep-alive undici pool and the answer back
@@ -77,7 +78,7 @@ export class UpstreamProxy {
     const timeout = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError;
     const kind: UpstreamErrorKind = timeout ? 'timeout' : 'unavailable';
     this.metrics?.upstreamError(kind);
-    this.logger.warn({ event: 'upstream_error', kind, err: err instanceof Error ? { name: err.name, message: err.message, code: (err as { code?: string }).code } : String(err) }, 'upstream failed');
+    this.logger.warn({ event: 'upstream_error', kind, err: errorSummary(err) }, 'upstream failed');
     if (res.headersSent) {
       res.destroy();
       return;

@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import { errorSummary } from '../logger.js';
 
 /**
  * Ends sessions the way sign-out does: each refresh token is revoked at the IdP first (best
@@ -13,8 +14,7 @@ export async function endSessionsRevoking(deps: Deps, sids: readonly string[], r
       const current = await deps.tokens.read(sid);
       if (current?.record.refreshToken) {
         await deps.oidc.revokeRefreshToken(current.record.refreshToken).catch((err: unknown) => {
-          const summary = err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };
-          deps.logger.warn({ reqId, event: 'logout', outcome: 'revocation_failed', err: summary }, 'refresh token revocation failed');
+          deps.logger.warn({ reqId, event: 'logout', outcome: 'revocation_failed', err: errorSummary(err) }, 'refresh token revocation failed');
         });
       }
       await deps.endSession(sid);

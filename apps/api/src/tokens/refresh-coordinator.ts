@@ -9,6 +9,7 @@ import { recordAfterRefresh } from './grant-to-record.js';
 import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from './refresh-observer.js';
 import { needsRefresh, type VersionedRecord } from './token-record.js';
 import type { TokenStore } from './token-store.js';
+import { errorSummary } from '../logger.js';
 
 /** Result of asking for a usable access token: the proxy and `/session` turn it into a response. */
 export type TokenResult =
@@ -127,7 +128,7 @@ export class RefreshCoordinator {
           this.options.observer?.refreshed('session_expired', (Date.now() - t0) / 1000);
           return this.#end(sid, idpError.message);
         }
-        this.#report('idp_unavailable', t0, started, waited, { sid: redactSid(sid), err: describe(err) });
+        this.#report('idp_unavailable', t0, started, waited, { sid: redactSid(sid), err: errorSummary(err) });
         await this.redis.set(keys.refreshFailed, String(Date.now()), { PX: 2_000 });
         return { kind: 'error', code: 'idp_unavailable', current };
       }
@@ -166,10 +167,6 @@ export class RefreshCoordinator {
     await this.endSession(sid);
     return { kind: 'error', code: 'session_expired' };
   }
-}
-
-function describe(err: unknown) {
-  return err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };
 }
 
 /** Logs never carry a whole session id. */
