@@ -1,9 +1,9 @@
 import type { SessionResponse } from '@app/shared-types';
 import { screen, waitFor, within } from '@testing-library/react';
 import { delay, http, HttpResponse } from 'msw';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { problem, signedInSession, signedOut, upstreamEcho } from '../testing/fixtures';
-import { renderApp } from '../testing/render';
+import { renderApp, stubLocationAssign } from '../testing/render';
 import { sentRequests, server } from '../testing/server';
 
 /** Serves /session from a variable the test can change, and counts the calls. */
@@ -197,9 +197,7 @@ describe('Sign out', () => {
     server.use(http.post('/auth/logout', () => HttpResponse.json({ logoutUrl })));
     const { user } = renderApp();
     await userCard();
-    const assign = vi.fn();
-    const { origin, href, pathname, search, hash } = window.location;
-    vi.stubGlobal('location', { origin, href, pathname, search, hash, assign });
+    const assign = stubLocationAssign();
 
     await user.click(screen.getByRole('button', { name: 'Sign out' }));
 
@@ -215,9 +213,7 @@ describe('Sign out', () => {
     server.use(http.post('/auth/logout', () => HttpResponse.json({ logoutUrl: 'javascript:alert(1)' })));
     const { user } = renderApp();
     await userCard();
-    const assign = vi.fn();
-    const { origin, href, pathname, search, hash } = window.location;
-    vi.stubGlobal('location', { origin, href, pathname, search, hash, assign });
+    const assign = stubLocationAssign();
 
     await user.click(screen.getByRole('button', { name: 'Sign out' }));
 
@@ -235,7 +231,7 @@ describe('every request', () => {
     );
     const { user } = renderApp();
     await userCard();
-    vi.stubGlobal('location', { ...window.location, origin: window.location.origin, assign: vi.fn() });
+    stubLocationAssign();
     await user.click(screen.getByRole('button', { name: 'Call the API' }));
     await waitFor(() => expect(within(apiResponse()).getByRole('status')).toHaveTextContent('200'));
     await user.click(screen.getByRole('button', { name: 'Sign out' }));

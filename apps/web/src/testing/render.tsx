@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { App } from '../app/App';
@@ -15,4 +16,12 @@ export function renderApp(path = '/') {
     </AppProvider>,
   );
   return { ...view, user, queryClient };
+}
+
+/** Replaces `window.location` with a copy whose `assign` is a spy (jsdom cannot navigate); returns the spy. */
+export function stubLocationAssign() {
+  const assign = vi.fn();
+  const { origin, href, pathname, search, hash } = window.location;
+  vi.stubGlobal('location', { origin, href, pathname, search, hash, assign });
+  return assign;
 }

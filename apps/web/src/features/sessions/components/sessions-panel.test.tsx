@@ -3,10 +3,11 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createQueryClient } from '../../../lib/query-client';
 import { problem } from '../../../testing/fixtures';
 import { sentRequests, server } from '../../../testing/server';
+import { stubLocationAssign } from '../../../testing/render';
 import { SessionsPanel } from './sessions-panel';
 
 const now = Math.floor(Date.now() / 1000);
@@ -135,9 +136,7 @@ describe('SessionsPanel', () => {
         return HttpResponse.json({ logoutUrl });
       }),
     );
-    const assign = vi.fn();
-    const { origin, href, pathname, search, hash } = window.location;
-    vi.stubGlobal('location', { origin, href, pathname, search, hash, assign });
+    const assign = stubLocationAssign();
     const { user } = renderPanel();
     await rows();
 
