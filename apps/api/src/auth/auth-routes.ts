@@ -74,7 +74,7 @@ async function logout(deps: Deps, req: Request, res: Response) {
   // everywhere: every session of this user (each refresh token revoked), this one included
   const others = everywhere && current ? (await deps.userSessions.list(current.record.user.sub)).map((s) => s.sid) : [];
   const ended = sid ? [...new Set([sid, ...others])] : [];
-  await endSessionsRevoking(deps, ended, req.id);
+  await endSessionsRevoking(deps, ended, req.id, sid && current ? new Map([[sid, current]]) : undefined);
   deps.logger.info({ reqId: req.id, event: 'logout', outcome: current ? 'signed_out' : 'no_session', everywhere, sessions: current ? ended.length : 0 }, 'signed out');
   res.set('cache-control', 'no-store').set('set-cookie', clearedCookie(deps.config)).status(200).json({ logoutUrl } satisfies LogoutResponse);
 }

@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import type { VersionedRecord } from '../tokens/token-record.js';
 import { errorSummary } from '../logger.js';
 
 /**
@@ -8,10 +9,16 @@ import { errorSummary } from '../logger.js';
  * "sign out everywhere".
  * @see https://www.rfc-editor.org/rfc/rfc7009
  */
-export async function endSessionsRevoking(deps: Deps, sids: readonly string[], reqId?: string): Promise<void> {
+export async function endSessionsRevoking(
+  deps: Deps,
+  sids: readonly string[],
+  reqId?: string,
+  /** Records the caller has already read, so they are not read twice. */
+  known: ReadonlyMap<string, VersionedRecord> = new Map(),
+): Promise<void> {
   await Promise.all(
     [...new Set(sids)].map(async (sid) => {
-      const current = await deps.tokens.read(sid);
+      const current = known.get(sid) ?? (await deps.tokens.read(sid));
       if (current?.record.refreshToken) {
         await deps.oidc.revokeRefreshToken(current.record.refreshToken).catch((err: unknown) => {
           deps.logger.warn({ reqId, event: 'logout', outcome: 'revocation_failed', err: errorSummary(err) }, 'refresh token revocation failed');
