@@ -33,6 +33,10 @@ export interface Config {
   cognito: { issuer: string; clientId: string; clientSecret?: string; scopes: string };
   upstreamUrl: string;
   upstreamTimeoutMs: number;
+  /** A client that sends nothing of its request body for this long gets `408` (slow-upload guard). */
+  requestBodyIdleTimeoutMs: number;
+  /** Calls to `/api/*` one session (or bearer subject) may have in flight on one instance; 0 = no limit. */
+  maxRequestsInFlightPerSession: number;
   idpTimeoutMs: number;
   refreshSkewSeconds: number;
   logLevel: string;
@@ -90,6 +94,8 @@ const envSchema = z.object({
   COGNITO_SCOPES: optionalString,
   API_UPSTREAM_URL: url(['http:', 'https:']),
   UPSTREAM_TIMEOUT_MS: int(1, 10 * 60 * 1000),
+  REQUEST_BODY_IDLE_TIMEOUT_MS: int(100, 10 * 60 * 1000),
+  MAX_REQUESTS_IN_FLIGHT_PER_SESSION: int(0, 100_000),
   IDP_TIMEOUT_MS: int(100, 60 * 1000),
   REFRESH_SKEW_SECONDS: int(0, 3600),
   METRICS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).optional()),
@@ -174,6 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     upstreamUrl: (e.API_UPSTREAM_URL ?? DEV_UPSTREAM_URL).replace(/\/+$/, ''),
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS ?? 30_000,
+    requestBodyIdleTimeoutMs: e.REQUEST_BODY_IDLE_TIMEOUT_MS ?? 20_000,
+    maxRequestsInFlightPerSession: e.MAX_REQUESTS_IN_FLIGHT_PER_SESSION ?? 64,
     idpTimeoutMs: e.IDP_TIMEOUT_MS ?? 10_000,
     refreshSkewSeconds: e.REFRESH_SKEW_SECONDS ?? 60,
     logLevel: e.LOG_LEVEL ?? 'info',

@@ -5,6 +5,8 @@ import { BearerVerifier } from './auth/bearer-verifier.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { ActiveSessions } from './observability/active-sessions.js';
 import { Metrics } from './observability/metrics.js';
+import { Forwarding } from './proxy/forwarding.js';
+import { InFlightLimiter } from './proxy/in-flight.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
 import { createRedis, type Redis } from './redis/client.js';
 import { cookieName } from './session/cookie.js';
@@ -26,6 +28,8 @@ export interface Deps {
   refresher: RefreshCoordinator;
   bearer: BearerVerifier;
   upstream: UpstreamProxy;
+  /** Per-session cap on `/api/*` calls in flight on this instance. */
+  inFlight: InFlightLimiter;
   cookieName: string;
   endSession: (sid: string) => Promise<void>;
   /** Sliding idle timeout: last activity and the throttled touch (issue 5). */
@@ -71,7 +75,8 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
       ...options.refresh,
     }),
     bearer: new BearerVerifier(oidc, config.cognito.issuer, config.cognito.clientId, config.idpTimeoutMs),
-    upstream: new UpstreamProxy(config.upstreamUrl, config.upstreamTimeoutMs, new URL(config.publicUrl).protocol.slice(0, -1), logger, metrics),
+    upstream: new UpstreamProxy(new Forwarding(config.trustProxy, config.publicUrl), config.requestBodyIdleTimeoutMs, logger, metrics),
+    inFlight: new InFlightLimiter(config.maxRequestsInFlightPerSession),
     cookieName: cookieName(config),
     metrics,
     activeSessions,

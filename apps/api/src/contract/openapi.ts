@@ -177,6 +177,9 @@ const API_PROBLEMS = problems(
   'session_expired',
   'invalid_token',
   'csrf_header_missing',
+  'method_not_allowed',
+  'request_timeout',
+  'rate_limited',
   'upstream_unavailable',
   'idp_unavailable',
   'session_store_unavailable',
@@ -191,14 +194,14 @@ function apiOperation(method: (typeof API_METHODS)[number]) {
     operationId: `api${method[0]!.toUpperCase()}${method.slice(1)}`,
     summary: `${method.toUpperCase()} proxied to API_UPSTREAM_URL`,
     description:
-      'Forwarded to `API_UPSTREAM_URL/{path}?{query}` with `Authorization: Bearer <access token>`, bodies streamed both ways. Browsers: the session cookie **and** `X-CSRF: 1` (the access token is refreshed first when it expires soon). Other clients: `Authorization: Bearer <Cognito access token>`, verified against the JWKS and forwarded as is. Status and headers pass through (minus hop-by-hop ones); `Cookie` never reaches the upstream.',
+      'Forwarded to `API_UPSTREAM_URL/{path}?{query}` with `Authorization: Bearer <access token>`, bodies streamed both ways. Browsers: the session cookie **and** `X-CSRF: 1` (the access token is refreshed first when it expires soon). Other clients: `Authorization: Bearer <Cognito access token>`, verified against the JWKS and forwarded as is. Status and headers pass through (minus hop-by-hop ones and `Set-Cookie`); `Cookie` never reaches the upstream, and `X-Forwarded-*` are built by the BFF. `TRACE` answers `405`; a session with too many calls in flight gets `429`; a request body that stalls gets `408`.',
     security: [{ sessionCookie: [], csrfHeader: [] }, { bearerToken: [] }],
     parameters: [
       {
         name: 'path',
         in: 'path',
         required: true,
-        description: 'The rest of the path (may contain `/`); `.`/`..` segments and backslashes answer `400`.',
+        description: 'The rest of the path (may contain `/`); `.`/`..` segments in any encoding, fragments, backslashes and control characters answer `400`.',
         schema: { type: 'string' },
       },
       requestIdParameter,

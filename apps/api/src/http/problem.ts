@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode, type ProblemDetails } from '@app/shared-types';
 import { titleOf } from './errors.js';
 
@@ -15,7 +15,10 @@ export function problemBody(code: ErrorCode, detail?: string): ProblemDetails {
 
 /**
  * Writes a problem+json answer on a raw Node response (used by the fast path and by the
- * Express error sink alike, so there is one shape). Does nothing once headers are out.
+ * Express error sink alike, so there is one shape). Once headers are out it can only cut the
+ * connection. When the request's body has not been read to its end, the answer closes the
+ * connection: otherwise Node would read (and discard) the rest of the body to reuse the
+ * connection, and a refused 10 GB upload would still cost 10 GB of reading.
  */
 export function sendProblem(
   res: ServerResponse,
@@ -27,13 +30,15 @@ export function sendProblem(
     res.destroy();
     return;
   }
+  const req = (res as ServerResponse & { req?: IncomingMessage }).req;
   // the request id (set by the request logger) lets a client's bug report be matched to the log
-  const requestId = (res as ServerResponse & { req?: { id?: string } }).req?.id;
+  const requestId = req?.id;
   const body = JSON.stringify({ ...problemBody(code, detail), ...(requestId ? { requestId } : {}) });
   res.writeHead(ERROR_STATUS[code], {
     'content-type': PROBLEM_CONTENT_TYPE,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
+    ...(req && hasUnreadBody(req) ? { connection: 'close' } : {}),
     ...headers,
   });
   res.end(body);
@@ -48,4 +53,10 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
     ...headers,
   });
   res.end(body);
+}
+
+/** True while a request announced a body that has not been read to its end. */
+function hasUnreadBody(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
 }

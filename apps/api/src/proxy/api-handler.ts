@@ -5,9 +5,15 @@ import { hasCsrfHeader } from '../http/csrf.js';
 import { sendProblem } from '../http/problem.js';
 import { clearedCookie } from '../session/cookie.js';
 import { lookupSession } from '../session/session-lookup.js';
+import { parseRequestTarget, REFUSED_METHODS } from './request-target.js';
 
-/** Who the upstream call is made for: a token to attach, or the error to answer instead. */
-export type ApiAuth = { kind: 'bearer'; token: string } | { kind: 'error'; code: ErrorCode; detail?: string; endSession?: boolean };
+/**
+ * Who the upstream call is made for: a token to attach and the caller it stands for (a session,
+ * or a bearer token's subject: the key of the in-flight limit), or the error to answer instead.
+ */
+export type ApiAuth =
+  | { kind: 'bearer'; token: string; caller: string }
+  | { kind: 'error'; code: ErrorCode; detail?: string; endSession?: boolean };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -22,7 +28,7 @@ export async function authorizeApiCall(deps: Deps, req: IncomingMessage): Promis
     const token = BEARER.exec(authorization)?.[1];
     if (!token) return { kind: 'error', code: 'invalid_token', detail: 'Authorization must be "Bearer <access token>".' };
     const verdict = await deps.bearer.verify(token);
-    if (verdict.kind === 'valid') return { kind: 'bearer', token };
+    if (verdict.kind === 'valid') return { kind: 'bearer', token, caller: `bearer:${String(verdict.claims.sub ?? verdict.claims.client_id)}` };
     if (verdict.kind === 'unavailable') return { kind: 'error', code: 'idp_unavailable' };
     return { kind: 'error', code: 'invalid_token', detail: verdict.reason };
   }
@@ -31,24 +37,45 @@ export async function authorizeApiCall(deps: Deps, req: IncomingMessage): Promis
   const found = await lookupSession(deps, req);
   if (found.kind === 'anonymous') return { kind: 'error', code: 'unauthenticated', endSession: found.hadCookie };
   const result = await deps.refresher.ensureFresh(found.sid, found.current);
-  if (result.kind === 'fresh') return { kind: 'bearer', token: result.current.record.accessToken };
+  if (result.kind === 'fresh') return { kind: 'bearer', token: result.current.record.accessToken, caller: `session:${found.sid}` };
   if (result.kind === 'none') return { kind: 'error', code: 'unauthenticated', endSession: true };
   return { kind: 'error', code: result.code, endSession: result.code === 'session_expired' };
 }
 
-/** A `.` or `..` segment, plain or percent-encoded, which could climb out of the upstream's base path. */
-const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$|\?)/i;
+const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+const fallbackUpstreams = new WeakMap<Deps['config'], { origin: string; basePath: string }>();
 
-/** `ANY /api/*`: authorize, then stream to the upstream. */
-export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const rest = (req.url ?? '/api').slice('/api'.length);
-  const pathOnly = rest.split('?', 1)[0] ?? '';
-  if (DOT_SEGMENT.test(pathOnly) || pathOnly.includes('\\')) {
-    return sendProblem(res, 'bad_request', 'Dot segments and backslashes are not allowed in API paths.');
+/** `API_UPSTREAM_URL` split once into the pool's origin and the base path that replaces `/api`. */
+function fallbackUpstream(config: Deps['config']) {
+  let upstream = fallbackUpstreams.get(config);
+  if (!upstream) {
+    const url = new URL(config.upstreamUrl);
+    upstream = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+    fallbackUpstreams.set(config, upstream);
   }
+  return upstream;
+}
+
+/**
+ * `ANY /api/*`: check the request target (the normalised one is what is matched and forwarded),
+ * authorize, take an in-flight slot for the caller, then stream to the upstream.
+ */
+export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (REFUSED_METHODS.has(req.method ?? '')) {
+    return sendProblem(res, 'method_not_allowed', `${req.method} is never forwarded.`, { allow: ALLOWED_METHODS });
+  }
+  const target = parseRequestTarget(req.url ?? '/api');
+  if (target.kind === 'bad') return sendProblem(res, 'bad_request', target.reason);
   const auth = await authorizeApiCall(deps, req);
   if (auth.kind === 'error') {
     return sendProblem(res, auth.code, auth.detail, auth.endSession ? { 'set-cookie': clearedCookie(deps.config) } : {});
   }
-  await deps.upstream.forward(req, res, deps.upstream.upstreamPath(rest), auth.token);
+  const release = deps.inFlight.acquire(auth.caller);
+  if (!release) {
+    return sendProblem(res, 'rate_limited', `At most ${deps.inFlight.max} calls of one session may be in flight at once.`, { 'retry-after': '1' });
+  }
+  res.once('close', release);
+  const upstream = fallbackUpstream(deps.config);
+  const path = `${upstream.basePath}${target.path.slice('/api'.length) || '/'}${target.query}`;
+  await deps.upstream.forward(req, res, { origin: upstream.origin, path, timeoutMs: deps.config.upstreamTimeoutMs }, auth.token);
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { CLIENT_FORWARDING_HEADERS, type Forwarding } from './forwarding.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus those the BFF owns. @see https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1 */
 const HOP_BY_HOP = new Set([
@@ -12,8 +13,18 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
 ]);
-/** Never forwarded upstream: the browser's cookies, the caller's credentials (replaced), our CSRF marker, `host` and `expect` (undici sets or refuses them). */
-const REQUEST_DROPPED = new Set(['cookie', 'authorization', 'x-csrf', 'host', 'expect']);
+/**
+ * Never forwarded upstream: the browser's cookies, the caller's credentials (replaced), our CSRF
+ * marker, `host` and `expect` (undici sets or refuses them), and every forwarding header the client
+ * sent (the BFF builds its own, see forwarding.ts).
+ */
+const REQUEST_DROPPED = new Set<string>(['cookie', 'authorization', 'x-csrf', 'host', 'expect', ...CLIENT_FORWARDING_HEADERS]);
+/**
+ * Never passed back to the browser: hop-by-hop headers and every `Set-Cookie`. The BFF owns the
+ * cookies of its origin: an upstream cookie could replace the session cookie (session swapping),
+ * and it would be useless anyway, since the browser's `Cookie` header never reaches an upstream.
+ */
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'set-cookie']);
 
 function connectionListed(headers: IncomingHttpHeaders): Set<string> {
   const value = headers.connection;
@@ -25,29 +36,28 @@ function connectionListed(headers: IncomingHttpHeaders): Set<string> {
   );
 }
 
-/** Headers for the upstream request: the caller's, minus hop-by-hop and dropped ones, plus the bearer token and X-Forwarded-*. */
-export function upstreamRequestHeaders(req: IncomingMessage, accessToken: string, forwardedProto: string): Record<string, string | string[]> {
+/**
+ * Headers for the upstream request: the caller's, minus hop-by-hop and dropped ones, plus the
+ * forwarding headers the BFF built and, when there is one, the bearer token.
+ */
+export function upstreamRequestHeaders(req: IncomingMessage, accessToken: string | undefined, forwarding: Forwarding): Record<string, string | string[]> {
   const listed = connectionListed(req.headers);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || REQUEST_DROPPED.has(name) || listed.has(name)) continue;
     out[name] = value;
   }
-  const remote = req.socket.remoteAddress ?? '';
-  const prior = req.headers['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${String(prior)}, ${remote}` : remote;
-  out['x-forwarded-proto'] ??= forwardedProto;
-  if (req.headers.host) out['x-forwarded-host'] ??= req.headers.host;
-  out.authorization = `Bearer ${accessToken}`;
+  forwarding.apply(req, out);
+  if (accessToken !== undefined) out.authorization = `Bearer ${accessToken}`;
   return out;
 }
 
-/** Response headers passed back to the caller: all but hop-by-hop ones. */
+/** Response headers passed back to the caller: all but hop-by-hop ones and `Set-Cookie`. */
 export function downstreamResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const listed = connectionListed(headers as IncomingHttpHeaders);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    if (value === undefined || RESPONSE_DROPPED.has(name) || listed.has(name)) continue;
     out[name] = value;
   }
   return out;

@@ -1,46 +1,51 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { errors, Pool } from 'undici';
 import type { Logger } from 'pino';
 import { sendProblem } from '../http/problem.js';
 import type { UpstreamErrorKind } from '../observability/metrics.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import type { Forwarding } from './forwarding.js';
 import { errorSummary } from '../logger.js';
 
+/** Where one call goes: the upstream's origin, the path (and query) there, and the time it gets to answer. */
+export interface UpstreamTarget {
+  origin: string;
+  path: string;
+  timeoutMs: number;
+}
+
+/** The client stopped sending its request body for longer than the body idle timeout. */
+class ClientBodyIdleError extends Error {
+  constructor() {
+    super('request body idle');
+    this.name = 'ClientBodyIdleError';
+  }
+}
+
 /**
- * Streams one request to the upstream over a keep-alive undici pool and the answer back
- * (docs/adr/0003-proxy-on-undici-ahead-of-express.md). Nothing is buffered: request and response
- * bodies flow with backpressure, so a 100 MB body passes with flat memory.
+ * Streams one request to an upstream over a keep-alive undici pool (one per upstream origin) and
+ * the answer back (docs/adr/0003-proxy-on-undici-ahead-of-express.md). Nothing is buffered: request
+ * and response bodies flow with backpressure, so a 100 MB body passes with flat memory.
+ *
+ * Pools have no connection cap: a cap would let a few slow calls queue everyone else's behind them.
+ * What bounds one client instead is the per-session limit on calls in flight (in-flight.ts) and the
+ * request body idle timeout: a client that stops sending its body for `bodyIdleTimeoutMs` gets
+ * `408` and its upstream connection is released.
  */
 export class UpstreamProxy {
-  readonly #pool: Pool;
-  readonly #basePath: string;
+  readonly #pools = new Map<string, Pool>();
 
   constructor(
-    upstreamUrl: string,
-    private readonly timeoutMs: number,
-    private readonly forwardedProto: string,
+    private readonly forwarding: Forwarding,
+    private readonly bodyIdleTimeoutMs: number,
     private readonly logger: Logger,
     private readonly metrics?: { upstreamError(kind: UpstreamErrorKind): void },
-  ) {
-    const url = new URL(upstreamUrl);
-    this.#basePath = url.pathname.replace(/\/+$/, '');
-    this.#pool = new Pool(url.origin, {
-      connections: 256,
-      keepAliveTimeout: 30_000,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      connectTimeout: Math.min(timeoutMs, 10_000),
-    });
-  }
+  ) {}
 
-  /** Maps the part of the URL after `/api` onto the upstream's base path. */
-  upstreamPath(rest: string): string {
-    return `${this.#basePath}${rest.startsWith('/') ? rest : `/${rest}`}`;
-  }
-
-  /** Forwards `req` with `Authorization: Bearer <accessToken>` and streams the answer into `res`. */
-  async forward(req: IncomingMessage, res: ServerResponse, path: string, accessToken: string): Promise<void> {
+  /** Forwards `req` (with `Authorization: Bearer <accessToken>` when given) and streams the answer into `res`. */
+  async forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, accessToken: string | undefined): Promise<void> {
     // undici takes an EventEmitter as signal: cheaper than an AbortController per request
     const abort = new EventEmitter() as EventEmitter & { aborted?: boolean };
     const onClose = () => {
@@ -51,14 +56,17 @@ export class UpstreamProxy {
     res.once('close', onClose);
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     try {
-      await this.#pool.stream(
+      await this.#pool(target.origin).stream(
         {
-          path,
+          path: target.path,
           method: req.method as 'GET',
-          headers: upstreamRequestHeaders(req, accessToken, this.forwardedProto),
-          body: hasBody ? req : null,
+          headers: upstreamRequestHeaders(req, accessToken, this.forwarding),
+          // undici writes any async iterable as a body; its typings list only streams
+          body: hasBody ? (this.#watchedBody(req) as unknown as Readable) : null,
           signal: abort,
           opaque: res,
+          headersTimeout: target.timeoutMs,
+          bodyTimeout: target.timeoutMs,
         },
         ({ statusCode, headers, opaque }) => {
           const out = opaque as ServerResponse;
@@ -74,7 +82,46 @@ export class UpstreamProxy {
     }
   }
 
+  /**
+   * The request body, failing with {@link ClientBodyIdleError} when the client sends nothing for
+   * the body idle timeout. Only the wait for the client counts, not the wait for the upstream to
+   * take a chunk (backpressure), so a slow upstream is never blamed on the client.
+   */
+  async *#watchedBody(req: IncomingMessage): AsyncGenerator<Buffer> {
+    const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      for (;;) {
+        const next = await Promise.race([
+          chunks.next(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new ClientBodyIdleError()), this.bodyIdleTimeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #pool(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, { keepAliveTimeout: 30_000, connectTimeout: 10_000 });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+
   #fail(res: ServerResponse, err: unknown) {
+    if (err instanceof ClientBodyIdleError || (err instanceof Error && err.cause instanceof ClientBodyIdleError)) {
+      this.logger.info({ event: 'request_body_idle' }, 'client stopped sending its request body');
+      sendProblem(res, 'request_timeout', `No part of the request body arrived for ${this.bodyIdleTimeoutMs} ms.`);
+      return;
+    }
     const timeout = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError;
     const kind: UpstreamErrorKind = timeout ? 'timeout' : 'unavailable';
     this.metrics?.upstreamError(kind);
@@ -86,8 +133,8 @@ export class UpstreamProxy {
     sendProblem(res, timeout ? 'upstream_timeout' : 'upstream_unavailable');
   }
 
-  /** Closes the pool's connections (shutdown). */
-  close(): Promise<void> {
-    return this.#pool.close();
+  /** Closes every pool's connections (shutdown). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
   }
 }

@@ -12,7 +12,8 @@ export interface SeenRequest {
 /**
  * A plain upstream for proxy tests that records every request it receives, so a test can say
  * "the upstream was not called". Routes: /echo (streams the body back), /bytes?n= (streams n
- * bytes), /status/<code>, /slow?ms=, anything else → 200 JSON of what it saw.
+ * bytes), /status/<code>, /slow?ms=, /set-cookie (plants cookies, the session cookie's name included),
+ * anything else → 200 JSON of what it saw.
  */
 export async function startRecordingUpstream(): Promise<{ url: string; seen: SeenRequest[]; server: Server; close(): Promise<void> }> {
   const seen: SeenRequest[] = [];
@@ -44,6 +45,14 @@ export async function startRecordingUpstream(): Promise<{ url: string; seen: See
       if (status) {
         res.writeHead(Number(status[1]), { 'content-type': 'application/json', 'x-custom': 'kept', connection: 'keep-alive, x-hop', 'x-hop': 'dropped' });
         res.end(JSON.stringify({ status: Number(status[1]) }));
+        return;
+      }
+      if (url.pathname === '/set-cookie') {
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'set-cookie': ['bff.sid=s%3Aplanted.sig; Path=/; HttpOnly', '__Host-bff.sid=planted; Path=/; Secure', 'upstream-pref=dark; Path=/'],
+        });
+        res.end('{}');
         return;
       }
       if (url.pathname === '/slow') {

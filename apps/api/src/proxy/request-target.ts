@@ -1,0 +1,57 @@
+/**
+ * The request target the proxy acts on. Routes are matched on it and it is what the upstream
+ * receives, so a path the BFF checked is exactly the path the upstream reads: no URL parser
+ * downstream may re-interpret it into something else (a fragment, a backslash read as a slash, a
+ * dot segment hidden behind an encoding or a `;` parameter).
+ * @see https://www.rfc-editor.org/rfc/rfc3986#section-6.2.2
+ */
+export type RequestTarget = { kind: 'ok'; path: string; query: string } | { kind: 'bad'; reason: string };
+
+/** Printable ASCII minus `#` (a fragment never reaches a server) and `\` (WHATWG URL reads it as `/`). */
+const ALLOWED = /^[\x21-\x22\x24-\x5b\x5d-\x7e]*$/;
+/** A percent-encoded unreserved character (RFC 3986 §2.3), decoded by normalisation. */
+const ENCODED_UNRESERVED = /%(4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]|3[0-9]|2d|2e|5f|7e)/gi;
+const PERCENT = /%([0-9a-f]{2})/gi;
+/** A `.` or `..` segment, optionally followed by `;params` (servlet containers read `..;` as `..`). */
+const DOT_SEGMENT = /(^|\/)\.{1,2}(;[^/]*)?(\/|$)/;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const CONTROL = /[\x00-\x1f\x7f\\]/;
+
+/**
+ * Normalises and checks a raw request target (`/api/...?...`): refuses fragments, backslashes,
+ * whitespace, control and non-ASCII characters, malformed percent-encodings, and any path that
+ * holds a dot segment once decoded, even decoded several times or with `%2F` read as `/`.
+ * Percent-encoded unreserved characters are decoded and other escapes upper-cased, so
+ * `/api/%6Frders` is matched and forwarded as `/api/orders`.
+ */
+export function parseRequestTarget(raw: string): RequestTarget {
+  if (!ALLOWED.test(raw)) return { kind: 'bad', reason: 'The request target holds a character that is not allowed (fragment, backslash, space, control or non-ASCII).' };
+  const q = raw.indexOf('?');
+  const rawPath = q === -1 ? raw : raw.slice(0, q);
+  const query = q === -1 ? '' : raw.slice(q);
+  if (/%(?![0-9a-f]{2})/i.test(raw)) return { kind: 'bad', reason: 'The request target holds a malformed percent-encoding.' };
+  const path = rawPath.replace(ENCODED_UNRESERVED, (m) => String.fromCharCode(parseInt(m.slice(1), 16))).replace(PERCENT, (m) => m.toUpperCase());
+  if (climbs(path)) return { kind: 'bad', reason: 'Dot segments and backslashes are not allowed in API paths, in any encoding.' };
+  return { kind: 'ok', path, query };
+}
+
+/** True when the path, or what an upstream could decode it to (up to three times), climbs, holds a control character or is not UTF-8. */
+function climbs(path: string): boolean {
+  let current = path;
+  for (let round = 0; round < 4; round++) {
+    if (DOT_SEGMENT.test(current) || CONTROL.test(current)) return true;
+    if (!current.includes('%')) return false;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(current);
+    } catch {
+      return true; // not UTF-8 (an overlong `%c0%ae` is a dot to some decoders): no legitimate client sends it
+    }
+    if (decoded === current) return false;
+    current = decoded;
+  }
+  return true;
+}
+
+/** Methods never forwarded: `TRACE`/`TRACK` reflect the request (cookies included) and `CONNECT` opens a tunnel. */
+export const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
