@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
-import { getSession, sessionCookieFrom, signInAs, startBff, type TestBff } from './support/bff.js';
+import { deleteKeys, getSession, sessionCookieFrom, signInAs, startBff, testPrefix, type TestBff } from './support/bff.js';
 
 let idp: SpawnedEmulator;
 let bff: TestBff;
@@ -91,6 +91,47 @@ describe('sign-in through the code flow', () => {
   ])('sends returnTo=%j back to %j after sign-in', async (returnTo, expected) => {
     const { location } = await signInAs(bff, 'alice', returnTo);
     expect(location).toBe(expected);
+  });
+});
+
+/** A BFF of its own (own key prefix, no rate limit) for one describe block; its keys go afterwards. */
+function ownBff() {
+  const own = { prefix: testPrefix(), bff: undefined as unknown as TestBff };
+  beforeAll(async () => {
+    own.bff = await startBff({ issuer: idp.issuer, keyPrefix: own.prefix, env: { RATE_LIMIT_AUTH_PER_MINUTE: '0' } });
+  });
+  afterAll(async () => {
+    await own.bff?.close();
+    await deleteKeys(own.prefix);
+  });
+  return own;
+}
+
+describe('where the browser lands after sign-in', () => {
+  const own = ownBff();
+
+  // each of these normalises to a protocol-relative `//evil.example` in a URL parser
+  it.each([
+    ['/./' + '/evil.example', '/'],
+    ['/.//evil.example', '/'],
+    ['/..//evil.example', '/'],
+    ['/a/..//evil.example', '/'],
+    ['/%2e//evil.example', '/'],
+    ['/%2E%2E//evil.example', '/'],
+    ['/%2e%2e//', '/'],
+    ['/.%2e/%2e//evil.example', '/'],
+    ['/\t/evil.example', '/'],
+    ['/\n/evil.example', '/'],
+    ['/.\t//evil.example', '/'],
+    ['\\/evil.example', '/'],
+    ['/./\\evil.example', '/'],
+    ['/%09/evil.example', '/%09/evil.example'],
+    ['/a/./b/../c?d=1#e', '/a/c?d=1#e'],
+    ['/' + 'a'.repeat(600), '/'],
+  ])('returnTo=%j sends the browser to %j, on our origin', async (returnTo, expected) => {
+    const { location } = await signInAs(own.bff, 'alice', returnTo);
+    expect(location).toBe(expected);
+    expect(new URL(location, own.bff.url).origin).toBe(own.bff.url);
   });
 });
 

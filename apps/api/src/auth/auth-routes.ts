@@ -24,7 +24,7 @@ export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Route
 }
 
 async function login(deps: Deps, req: Request, res: Response) {
-  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo));
+  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl));
   const url = await deps.oidc.buildAuthorizationUrl(tx);
   req.session.logins = addPending(req.session.logins, tx);
   await saveSession(req.session);
@@ -63,7 +63,9 @@ async function callback(deps: Deps, req: Request, res: Response) {
   await Promise.all([saveSession(req.session), deps.tokens.delete(previousSid), deps.userSessions.register(req.sessionID, record)]);
   await deps.activeSessions.started(req.sessionID, record.sessionExpiresAt);
   deps.logger.info({ reqId: req.id, event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
-  res.set('cache-control', 'no-store').redirect(302, tx.returnTo);
+  // checked again on the way out (a transaction may predate the current rules) and sent as is:
+  // res.redirect() would re-encode it, and the browser must get exactly the string that was checked
+  res.set('cache-control', 'no-store').set('location', safeReturnTo(tx.returnTo, deps.config.publicUrl)).status(302).end();
 }
 
 async function logout(deps: Deps, req: Request, res: Response) {
