@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { deleteKeys, getSession, sessionCookieFrom, signInAs, startBff, testPrefix, type TestBff } from './support/bff.js';
+import { sidOf } from './support/tokens.js';
 
 let idp: SpawnedEmulator;
 let bff: TestBff;
@@ -132,6 +133,59 @@ describe('where the browser lands after sign-in', () => {
     const { location } = await signInAs(own.bff, 'alice', returnTo);
     expect(location).toBe(expected);
     expect(new URL(location, own.bff.url).origin).toBe(own.bff.url);
+  });
+});
+
+describe('a sign-in attempt is small and short-lived until the callback', () => {
+  const own = ownBff();
+  const LONGEST_RETURN_TO = '/' + 'a'.repeat(511); // the documented bound: 512 characters
+  const documentKey = (cookie: string) => `${own.prefix}sess:${sidOf(own.bff, cookie)}`;
+  const login = (returnTo: string, cookie?: string) =>
+    fetch(`${own.bff.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+
+  it('the anonymous document lives at most 10 minutes, its cookie too, and stays under 1 KB with the longest returnTo', async () => {
+    const res = await login(LONGEST_RETURN_TO);
+    const cookie = sessionCookieFrom(res)!;
+    const key = documentKey(cookie);
+    const ttl = await own.bff.deps.redis.ttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(600);
+    expect(await own.bff.deps.redis.strLen(key)).toBeLessThan(1024);
+    const expires = /Expires=([^;]+)/.exec(res.headers.getSetCookie().join('\n'))?.[1];
+    expect(Date.parse(expires!)).toBeLessThanOrEqual(Date.now() + 600_000);
+  });
+
+  it('a returnTo over 512 characters is not stored: it becomes /', async () => {
+    const cookie = sessionCookieFrom(await login(LONGEST_RETURN_TO + 'a'))!;
+    const document = JSON.parse((await own.bff.deps.redis.get(documentKey(cookie)))!) as { logins: { returnTo: string }[] };
+    expect(document.logins.map((l) => l.returnTo)).toEqual(['/']);
+  });
+
+  it('twenty attempts in one browser keep only the newest three; the newest signs in and gets the full session lifetime', async () => {
+    let cookie: string | undefined;
+    let authorize = '';
+    for (let i = 0; i < 20; i++) {
+      const res = await login(LONGEST_RETURN_TO, cookie);
+      cookie = sessionCookieFrom(res) ?? cookie;
+      authorize = res.headers.get('location')!;
+    }
+    const key = documentKey(cookie!);
+    const document = JSON.parse((await own.bff.deps.redis.get(key))!) as { logins: unknown[] };
+    expect(document.logins).toHaveLength(3);
+    expect(await own.bff.deps.redis.strLen(key)).toBeLessThan(3 * 1024);
+    expect(await own.bff.deps.redis.ttl(key)).toBeLessThanOrEqual(600);
+
+    const callback = await fetch(await signIn(authorize, 'alice', 'Passw0rd!'), { redirect: 'manual', headers: { cookie: cookie! } });
+    expect(callback.headers.get('location')).toBe(LONGEST_RETURN_TO);
+    const signedIn = sessionCookieFrom(callback)!;
+    expect((await getSession(own.bff, signedIn)).body.authenticated).toBe(true);
+    expect(await own.bff.deps.redis.exists(key)).toBe(0); // the attempt is gone with its id
+    // the signed-in document lives as long as the idle timeout allows (defaults: 8 h of a 24 h session)
+    const { sessionIdleTimeoutSeconds, sessionTtlSeconds } = own.bff.deps.config;
+    const lifetime = Math.min(sessionIdleTimeoutSeconds, sessionTtlSeconds);
+    expect(await own.bff.deps.redis.ttl(documentKey(signedIn))).toBeGreaterThan(lifetime - 10);
+    const expires = /Expires=([^;]+)/.exec(callback.headers.getSetCookie().join('\n'))?.[1];
+    expect(Date.parse(expires!)).toBeGreaterThan(Date.now() + (sessionTtlSeconds - 10) * 1000);
   });
 });
 

@@ -11,7 +11,7 @@ import { sanitizeUserAgent } from '../session/user-agent.js';
 import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
 import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
 import { IdpError } from './oidc-client.js';
-import { addPending, newLoginTransaction, takePending } from './login-transaction.js';
+import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending } from './login-transaction.js';
 import { safeReturnTo } from './return-to.js';
 
 /** `/auth/login`, `/auth/callback` (need express-session) and `/auth/logout` (does not). */
@@ -27,6 +27,9 @@ async function login(deps: Deps, req: Request, res: Response) {
   const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl));
   const url = await deps.oidc.buildAuthorizationUrl(tx);
   req.session.logins = addPending(req.session.logins, tx);
+  // an anonymous attempt (and its cookie) lives as long as its transaction, not a whole session;
+  // a signed-in session that starts another sign-in keeps its own lifetime
+  if (!req.session.user) req.session.cookie.maxAge = LOGIN_TRANSACTION_TTL_MS;
   await saveSession(req.session);
   res.set('cache-control', 'no-store').redirect(302, url.toString());
 }
