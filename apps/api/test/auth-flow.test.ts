@@ -189,6 +189,50 @@ describe('a sign-in attempt is small and short-lived until the callback', () => 
   });
 });
 
+describe('sign-in parameters passed on to the authorization request', () => {
+  const own = ownBff();
+  const loginWith = (query: Record<string, string>) =>
+    fetch(`${own.bff.url}/auth/login?${new URLSearchParams(query).toString()}`, { redirect: 'manual' });
+
+  it('passes the allowed ones, and the emulator signs in with them', async () => {
+    const extra = { identity_provider: 'COGNITO', idp_identifier: 'example.com', login_hint: 'alice', prompt: 'login', lang: 'de', acr_values: 'urn:example:loa:1', max_age: '3600' };
+    const res = await loginWith({ returnTo: '/after', ...extra });
+    const authorize = new URL(res.headers.get('location')!);
+    for (const [name, value] of Object.entries(extra)) expect(authorize.searchParams.getAll(name), name).toEqual([value]);
+    const callback = await fetch(await signIn(authorize, 'alice', 'Passw0rd!'), { redirect: 'manual', headers: { cookie: sessionCookieFrom(res)! } });
+    expect(callback.headers.get('location')).toBe('/after');
+    expect((await getSession(own.bff, sessionCookieFrom(callback))).body).toMatchObject({ authenticated: true, user: { username: 'alice' } });
+  });
+
+  it('passes no other parameter, and none overrides those of the BFF', async () => {
+    const res = await loginWith({
+      login_hint: 'alice', client_id: 'other-client', redirect_uri: 'https://evil.example/cb', response_type: 'token', scope: 'openid admin', state: 'forced-state',
+      nonce: 'forced-nonce', code_challenge: 'forced', code_challenge_method: 'plain', response_mode: 'form_post', request_uri: 'https://evil.example/r', foo: 'bar',
+    });
+    const p = new URL(res.headers.get('location')!).searchParams;
+    expect([...new Set(p.keys())].sort()).toEqual(['client_id', 'code_challenge', 'code_challenge_method', 'login_hint', 'nonce', 'redirect_uri', 'response_type', 'scope', 'state']);
+    for (const name of p.keys()) expect(p.getAll(name), name).toHaveLength(1);
+    expect(p.get('client_id')).toBe('local-client');
+    expect(p.get('redirect_uri')).toBe(`${own.bff.url}/auth/callback`);
+    expect(p.get('response_type')).toBe('code');
+    expect(p.get('scope')).toBe('openid email profile');
+    expect(p.get('code_challenge_method')).toBe('S256');
+    expect(p.get('state')).not.toBe('forced-state');
+    expect(p.get('nonce')).not.toBe('forced-nonce');
+    expect(p.get('code_challenge')).not.toBe('forced');
+  });
+
+  it('drops (never truncates) a value over 1,024 characters, with control characters, or given twice', async () => {
+    const res = await fetch(
+      `${own.bff.url}/auth/login?login_hint=${'a'.repeat(1025)}&lang=${'b'.repeat(1024)}&prompt=login%0d%0aX&acr_values=a%00b&idp_identifier=x%09y&max_age=1&max_age=2&identity_provider=%C2%85`,
+      { redirect: 'manual' },
+    );
+    const p = new URL(res.headers.get('location')!).searchParams;
+    expect(p.get('lang')).toBe('b'.repeat(1024));
+    for (const name of ['login_hint', 'prompt', 'acr_values', 'idp_identifier', 'max_age', 'identity_provider']) expect(p.has(name), name).toBe(false);
+  });
+});
+
 describe('a broken callback never creates a session and never answers 5xx', () => {
   async function callbackWith(query: string, cookie?: string) {
     const res = await fetch(`${bff.url}/auth/callback${query}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });

@@ -13,6 +13,7 @@ import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
 import { IdpError } from './oidc-client.js';
 import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending } from './login-transaction.js';
 import { safeReturnTo } from './return-to.js';
+import { signInParameters } from './sign-in-parameters.js';
 
 /** `/auth/login`, `/auth/callback` (need express-session) and `/auth/logout` (does not). */
 export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Router {
@@ -25,7 +26,7 @@ export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Route
 
 async function login(deps: Deps, req: Request, res: Response) {
   const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl));
-  const url = await deps.oidc.buildAuthorizationUrl(tx);
+  const url = await deps.oidc.buildAuthorizationUrl(tx, signInParameters(req.query));
   req.session.logins = addPending(req.session.logins, tx);
   // an anonymous attempt (and its cookie) lives as long as its transaction, not a whole session;
   // a signed-in session that starts another sign-in keeps its own lifetime
