@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
-import { getSession, sessionCookieFrom, signInAs, startBff, type TestBff } from './support/bff.js';
+import { deleteKeys, getSession, sessionCookieFrom, signInAs, startBff, testPrefix, type TestBff } from './support/bff.js';
+import { sidOf } from './support/tokens.js';
 
 let idp: SpawnedEmulator;
 let bff: TestBff;
@@ -91,6 +92,144 @@ describe('sign-in through the code flow', () => {
   ])('sends returnTo=%j back to %j after sign-in', async (returnTo, expected) => {
     const { location } = await signInAs(bff, 'alice', returnTo);
     expect(location).toBe(expected);
+  });
+});
+
+/** A BFF of its own (own key prefix, no rate limit) for one describe block; its keys go afterwards. */
+function ownBff() {
+  const own = { prefix: testPrefix(), bff: undefined as unknown as TestBff };
+  beforeAll(async () => {
+    own.bff = await startBff({ issuer: idp.issuer, keyPrefix: own.prefix, env: { RATE_LIMIT_AUTH_PER_MINUTE: '0' } });
+  });
+  afterAll(async () => {
+    await own.bff?.close();
+    await deleteKeys(own.prefix);
+  });
+  return own;
+}
+
+describe('where the browser lands after sign-in', () => {
+  const own = ownBff();
+
+  // each of these normalises to a protocol-relative `//evil.example` in a URL parser
+  it.each([
+    ['/./' + '/evil.example', '/'],
+    ['/.//evil.example', '/'],
+    ['/..//evil.example', '/'],
+    ['/a/..//evil.example', '/'],
+    ['/%2e//evil.example', '/'],
+    ['/%2E%2E//evil.example', '/'],
+    ['/%2e%2e//', '/'],
+    ['/.%2e/%2e//evil.example', '/'],
+    ['/\t/evil.example', '/'],
+    ['/\n/evil.example', '/'],
+    ['/.\t//evil.example', '/'],
+    ['\\/evil.example', '/'],
+    ['/./\\evil.example', '/'],
+    ['/%09/evil.example', '/%09/evil.example'],
+    ['/a/./b/../c?d=1#e', '/a/c?d=1#e'],
+    ['/' + 'a'.repeat(600), '/'],
+  ])('returnTo=%j sends the browser to %j, on our origin', async (returnTo, expected) => {
+    const { location } = await signInAs(own.bff, 'alice', returnTo);
+    expect(location).toBe(expected);
+    expect(new URL(location, own.bff.url).origin).toBe(own.bff.url);
+  });
+});
+
+describe('a sign-in attempt is small and short-lived until the callback', () => {
+  const own = ownBff();
+  const LONGEST_RETURN_TO = '/' + 'a'.repeat(511); // the documented bound: 512 characters
+  const documentKey = (cookie: string) => `${own.prefix}sess:${sidOf(own.bff, cookie)}`;
+  const login = (returnTo: string, cookie?: string) =>
+    fetch(`${own.bff.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+
+  it('the anonymous document lives at most 10 minutes, its cookie too, and stays under 1 KB with the longest returnTo', async () => {
+    const res = await login(LONGEST_RETURN_TO);
+    const cookie = sessionCookieFrom(res)!;
+    const key = documentKey(cookie);
+    const ttl = await own.bff.deps.redis.ttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(600);
+    expect(await own.bff.deps.redis.strLen(key)).toBeLessThan(1024);
+    const expires = /Expires=([^;]+)/.exec(res.headers.getSetCookie().join('\n'))?.[1];
+    expect(Date.parse(expires!)).toBeLessThanOrEqual(Date.now() + 600_000);
+  });
+
+  it('a returnTo over 512 characters is not stored: it becomes /', async () => {
+    const cookie = sessionCookieFrom(await login(LONGEST_RETURN_TO + 'a'))!;
+    const document = JSON.parse((await own.bff.deps.redis.get(documentKey(cookie)))!) as { logins: { returnTo: string }[] };
+    expect(document.logins.map((l) => l.returnTo)).toEqual(['/']);
+  });
+
+  it('twenty attempts in one browser keep only the newest three; the newest signs in and gets the full session lifetime', async () => {
+    let cookie: string | undefined;
+    let authorize = '';
+    for (let i = 0; i < 20; i++) {
+      const res = await login(LONGEST_RETURN_TO, cookie);
+      cookie = sessionCookieFrom(res) ?? cookie;
+      authorize = res.headers.get('location')!;
+    }
+    const key = documentKey(cookie!);
+    const document = JSON.parse((await own.bff.deps.redis.get(key))!) as { logins: unknown[] };
+    expect(document.logins).toHaveLength(3);
+    expect(await own.bff.deps.redis.strLen(key)).toBeLessThan(3 * 1024);
+    expect(await own.bff.deps.redis.ttl(key)).toBeLessThanOrEqual(600);
+
+    const callback = await fetch(await signIn(authorize, 'alice', 'Passw0rd!'), { redirect: 'manual', headers: { cookie: cookie! } });
+    expect(callback.headers.get('location')).toBe(LONGEST_RETURN_TO);
+    const signedIn = sessionCookieFrom(callback)!;
+    expect((await getSession(own.bff, signedIn)).body.authenticated).toBe(true);
+    expect(await own.bff.deps.redis.exists(key)).toBe(0); // the attempt is gone with its id
+    // the signed-in document lives as long as the idle timeout allows (defaults: 8 h of a 24 h session)
+    const { sessionIdleTimeoutSeconds, sessionTtlSeconds } = own.bff.deps.config;
+    const lifetime = Math.min(sessionIdleTimeoutSeconds, sessionTtlSeconds);
+    expect(await own.bff.deps.redis.ttl(documentKey(signedIn))).toBeGreaterThan(lifetime - 10);
+    const expires = /Expires=([^;]+)/.exec(callback.headers.getSetCookie().join('\n'))?.[1];
+    expect(Date.parse(expires!)).toBeGreaterThan(Date.now() + (sessionTtlSeconds - 10) * 1000);
+  });
+});
+
+describe('sign-in parameters passed on to the authorization request', () => {
+  const own = ownBff();
+  const loginWith = (query: Record<string, string>) =>
+    fetch(`${own.bff.url}/auth/login?${new URLSearchParams(query).toString()}`, { redirect: 'manual' });
+
+  it('passes the allowed ones, and the emulator signs in with them', async () => {
+    const extra = { identity_provider: 'COGNITO', idp_identifier: 'example.com', login_hint: 'alice', prompt: 'login', lang: 'de', acr_values: 'urn:example:loa:1', max_age: '3600' };
+    const res = await loginWith({ returnTo: '/after', ...extra });
+    const authorize = new URL(res.headers.get('location')!);
+    for (const [name, value] of Object.entries(extra)) expect(authorize.searchParams.getAll(name), name).toEqual([value]);
+    const callback = await fetch(await signIn(authorize, 'alice', 'Passw0rd!'), { redirect: 'manual', headers: { cookie: sessionCookieFrom(res)! } });
+    expect(callback.headers.get('location')).toBe('/after');
+    expect((await getSession(own.bff, sessionCookieFrom(callback))).body).toMatchObject({ authenticated: true, user: { username: 'alice' } });
+  });
+
+  it('passes no other parameter, and none overrides those of the BFF', async () => {
+    const res = await loginWith({
+      login_hint: 'alice', client_id: 'other-client', redirect_uri: 'https://evil.example/cb', response_type: 'token', scope: 'openid admin', state: 'forced-state',
+      nonce: 'forced-nonce', code_challenge: 'forced', code_challenge_method: 'plain', response_mode: 'form_post', request_uri: 'https://evil.example/r', foo: 'bar',
+    });
+    const p = new URL(res.headers.get('location')!).searchParams;
+    expect([...new Set(p.keys())].sort()).toEqual(['client_id', 'code_challenge', 'code_challenge_method', 'login_hint', 'nonce', 'redirect_uri', 'response_type', 'scope', 'state']);
+    for (const name of p.keys()) expect(p.getAll(name), name).toHaveLength(1);
+    expect(p.get('client_id')).toBe('local-client');
+    expect(p.get('redirect_uri')).toBe(`${own.bff.url}/auth/callback`);
+    expect(p.get('response_type')).toBe('code');
+    expect(p.get('scope')).toBe('openid email profile');
+    expect(p.get('code_challenge_method')).toBe('S256');
+    expect(p.get('state')).not.toBe('forced-state');
+    expect(p.get('nonce')).not.toBe('forced-nonce');
+    expect(p.get('code_challenge')).not.toBe('forced');
+  });
+
+  it('drops (never truncates) a value over 1,024 characters, with control characters, or given twice', async () => {
+    const res = await fetch(
+      `${own.bff.url}/auth/login?login_hint=${'a'.repeat(1025)}&lang=${'b'.repeat(1024)}&prompt=login%0d%0aX&acr_values=a%00b&idp_identifier=x%09y&max_age=1&max_age=2&identity_provider=%C2%85`,
+      { redirect: 'manual' },
+    );
+    const p = new URL(res.headers.get('location')!).searchParams;
+    expect(p.get('lang')).toBe('b'.repeat(1024));
+    for (const name of ['login_hint', 'prompt', 'acr_values', 'idp_identifier', 'max_age', 'identity_provider']) expect(p.has(name), name).toBe(false);
   });
 });
 

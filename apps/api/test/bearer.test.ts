@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
+// The spawned emulator signs with this process's key (spawnEmulator hands it down). The package
+// does not export it, so reach into its build: the only way to sign a token the emulator never would.
+import { processSigningKey } from '../../../packages/cognito-emulator/dist/keys.js';
 import { startBff, type TestBff } from './support/bff.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { tokensFor, type RawTokens } from './support/tokens.js';
@@ -36,6 +40,12 @@ beforeEach(() => {
 
 const withBearer = (token: string, extra: Record<string, string> = {}) =>
   fetch(`${bff.url}/api/resource?q=1`, { headers: { authorization: `Bearer ${token}`, ...extra } });
+
+/** Signs `claims` with the emulator's own key, so only the claims can make the BFF refuse it. */
+async function signedByEmulator(claims: JWTPayload): Promise<string> {
+  const jwk = await processSigningKey();
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: jwk.kid! }).sign(await importJWK(jwk, 'RS256'));
+}
 
 async function expectRejected(res: Response) {
   expect(res.status).toBe(401);
@@ -82,5 +92,13 @@ describe('other clients with a Cognito bearer token', () => {
     const tokens = await tokensFor(idp.url, OUR_CLIENT);
     await new Promise((r) => setTimeout(r, 3_100));
     await expectRejected(await withBearer(tokens.access_token));
+  });
+
+  it('a token without exp is refused, while the same claims with exp are accepted', async () => {
+    const { exp: _exp, ...claims } = JSON.parse(Buffer.from(ours.access_token.split('.')[1]!, 'base64url').toString()) as JWTPayload;
+    const withExp = await withBearer(await signedByEmulator({ ...claims, exp: Math.floor(Date.now() / 1000) + 300 }));
+    expect(withExp.status).toBe(200); // the key is the emulator's: only the missing exp can be refused
+    upstream.seen.length = 0;
+    await expectRejected(await withBearer(await signedByEmulator(claims)));
   });
 });

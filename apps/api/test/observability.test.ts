@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
-import { sessionCookieFrom, startBff, type TestBff } from './support/bff.js';
+import { deleteKeys, getSession, sessionCookieFrom, startBff, testPrefix, type TestBff } from './support/bff.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { recordOf, sidOf, tokensFor } from './support/tokens.js';
 
@@ -228,6 +228,37 @@ describe('GET /metrics', () => {
     await own.deps.activeSessions.started('expired-sid', Math.floor(Date.now() / 1000) - 1);
     expect(await gauge()).toBe(1);
     expect(b.cookie).toBeTruthy();
+  });
+
+  it('every Redis key of a sign-in, a refresh and a sign-out has a TTL, and the count stays right', async () => {
+    const prefix = testPrefix();
+    const own = await startBff({ issuer: idp.issuer, keyPrefix: prefix });
+    started.push(own);
+    const keysWithoutTtl = async () => {
+      const found: string[] = [];
+      for await (const keys of own.deps.redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+        for (const key of keys) if ((await own.deps.redis.ttl(key)) === -1) found.push(key.slice(prefix.length));
+      }
+      return found;
+    };
+    const gauge = async () => sample((await metricsText(own)).text, 'bff_active_sessions');
+    try {
+      const a = await signInKeepingSecrets(own);
+      const b = await signInKeepingSecrets(own);
+      expect(await keysWithoutTtl()).toEqual([]);
+      expect(await gauge()).toBe(2);
+      await waitForExpiry(own, a.cookie);
+      const before = (await recordOf(own, a.cookie)).version;
+      expect((await getSession(own, a.cookie)).body.authenticated).toBe(true); // refreshes first
+      expect((await recordOf(own, a.cookie)).version).toBe(before + 1);
+      expect(await keysWithoutTtl()).toEqual([]);
+      expect((await fetch(`${own.url}/auth/logout`, { method: 'POST', headers: { cookie: a.cookie, 'x-csrf': '1' } })).status).toBe(200);
+      expect(await keysWithoutTtl()).toEqual([]);
+      expect(await gauge()).toBe(1);
+      expect((await getSession(own, b.cookie)).body.authenticated).toBe(true);
+    } finally {
+      await deleteKeys(prefix);
+    }
   });
 
   it('is not served with METRICS_ENABLED=false, and asks for the bearer METRICS_TOKEN when one is set', async () => {

@@ -11,8 +11,9 @@ import { sanitizeUserAgent } from '../session/user-agent.js';
 import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
 import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
 import { IdpError } from './oidc-client.js';
-import { addPending, newLoginTransaction, takePending } from './login-transaction.js';
+import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending } from './login-transaction.js';
 import { safeReturnTo } from './return-to.js';
+import { signInParameters } from './sign-in-parameters.js';
 
 /** `/auth/login`, `/auth/callback` (need express-session) and `/auth/logout` (does not). */
 export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Router {
@@ -24,9 +25,12 @@ export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Route
 }
 
 async function login(deps: Deps, req: Request, res: Response) {
-  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo));
-  const url = await deps.oidc.buildAuthorizationUrl(tx);
+  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl));
+  const url = await deps.oidc.buildAuthorizationUrl(tx, signInParameters(req.query));
   req.session.logins = addPending(req.session.logins, tx);
+  // an anonymous attempt (and its cookie) lives as long as its transaction, not a whole session;
+  // a signed-in session that starts another sign-in keeps its own lifetime
+  if (!req.session.user) req.session.cookie.maxAge = LOGIN_TRANSACTION_TTL_MS;
   await saveSession(req.session);
   res.set('cache-control', 'no-store').redirect(302, url.toString());
 }
@@ -63,7 +67,9 @@ async function callback(deps: Deps, req: Request, res: Response) {
   await Promise.all([saveSession(req.session), deps.tokens.delete(previousSid), deps.userSessions.register(req.sessionID, record)]);
   await deps.activeSessions.started(req.sessionID, record.sessionExpiresAt);
   deps.logger.info({ reqId: req.id, event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
-  res.set('cache-control', 'no-store').redirect(302, tx.returnTo);
+  // checked again on the way out (a transaction may predate the current rules) and sent as is:
+  // res.redirect() would re-encode it, and the browser must get exactly the string that was checked
+  res.set('cache-control', 'no-store').set('location', safeReturnTo(tx.returnTo, deps.config.publicUrl)).status(302).end();
 }
 
 async function logout(deps: Deps, req: Request, res: Response) {

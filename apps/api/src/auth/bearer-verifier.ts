@@ -9,7 +9,7 @@ export type BearerResult =
 
 /**
  * Verifies Cognito access tokens presented by other clients: RS256 signature against the pool's
- * JWKS (cached by jose, refetched on an unknown `kid`), `iss`, `exp`, `token_use=access` and our
+ * JWKS (cached by jose, refetched on an unknown `kid`), `iss`, `exp` (required), `token_use=access` and our
  * `client_id` (Cognito access tokens carry no `aud`).
  * @see https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
  */
@@ -32,7 +32,8 @@ export class BearerVerifier {
       return { kind: 'unavailable' };
     }
     try {
-      const { payload } = await jwtVerify(token, jwks, { issuer: this.issuer, algorithms: ['RS256'] });
+      // jose checks `exp` only when present: a token without one would never expire, so require it
+      const { payload } = await jwtVerify(token, jwks, { issuer: this.issuer, algorithms: ['RS256'], requiredClaims: ['exp'] });
       if (payload.token_use !== 'access') return { kind: 'invalid', reason: 'not an access token' };
       if (payload.client_id !== this.clientId) return { kind: 'invalid', reason: 'issued to another client' };
       return { kind: 'valid', claims: payload };

@@ -13,9 +13,10 @@ export const loginTransactionSchema = z.object({
 /** One pending sign-in (one per tab that started one). */
 export type LoginTransaction = z.infer<typeof loginTransactionSchema>;
 
-/** Pending sign-ins older than this are dropped. */
+/** Pending sign-ins older than this are dropped; an anonymous session document lives no longer. */
 export const LOGIN_TRANSACTION_TTL_MS = 10 * 60 * 1000;
-const MAX_PENDING = 5;
+/** Sign-ins one browser may have pending (tabs that started one); the oldest goes first. Bounds the document to ~2 KB. */
+export const MAX_PENDING_LOGINS = 3;
 
 /** Starts a sign-in: fresh random state, nonce and PKCE verifier. */
 export function newLoginTransaction(returnTo: string, now = Date.now()): LoginTransaction {
@@ -30,7 +31,7 @@ export function newLoginTransaction(returnTo: string, now = Date.now()): LoginTr
 
 /** Adds a transaction to the pending ones, keeping only the newest few that have not expired. */
 export function addPending(pending: unknown, tx: LoginTransaction, now = Date.now()): LoginTransaction[] {
-  return [...readPending(pending, now), tx].slice(-MAX_PENDING);
+  return [...readPending(pending, now), tx].slice(-MAX_PENDING_LOGINS);
 }
 
 /** Finds (and separates out) the pending transaction for `state`; a used state is gone afterwards. */

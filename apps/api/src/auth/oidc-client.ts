@@ -127,10 +127,15 @@ export class OidcClient {
     return configuration;
   }
 
-  /** Builds the authorization request (code flow, PKCE S256, state and nonce always). @see https://www.rfc-editor.org/rfc/rfc7636 */
-  async buildAuthorizationUrl(p: { state: string; nonce: string; codeVerifier: string }): Promise<URL> {
+  /**
+   * Builds the authorization request (code flow, PKCE S256, state and nonce always), with the
+   * caller's vetted sign-in parameters, which come first so the BFF's own always win.
+   * @see https://www.rfc-editor.org/rfc/rfc7636
+   */
+  async buildAuthorizationUrl(p: { state: string; nonce: string; codeVerifier: string }, extra: Readonly<Record<string, string>> = {}): Promise<URL> {
     const configuration = await this.configuration();
     return oidc.buildAuthorizationUrl(configuration, {
+      ...extra,
       redirect_uri: this.redirectUri,
       scope: this.config.cognito.scopes,
       response_type: 'code',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Redis } from '../redis/client.js';
+import { addToExpiringSet } from '../session/expiring-set.js';
 import type { SessionCounter } from './metrics.js';
 
 /**
@@ -9,6 +10,9 @@ import type { SessionCounter } from './metrics.js';
  * (unix seconds). Sign-in adds, sign-out and a rejected refresh token remove, and each scrape
  * first drops the members past their expiry (`ZREMRANGEBYSCORE` + `ZCARD`: O(log N) per scrape,
  * nothing on the request path).
+ *
+ * The key expires with its longest-lived member (each sign-in moves the expiry), so like every
+ * key of the BFF it has a TTL, and it can only expire once every member it counts has.
  *
  * Limits: a session that ends without passing through the BFF (idle timeout, its keys deleted by
  * hand, Redis flushed) is still counted until its absolute expiry. One key: in a Redis Cluster it
@@ -29,7 +33,7 @@ export class ActiveSessions implements SessionCounter {
   /** Counts a new session until `expiresAt` (best effort: a failure is logged, sign-in goes on). */
   async started(sid: string, expiresAt: number): Promise<void> {
     this.counters?.sessionStarted();
-    await this.redis.zAdd(this.#key, { score: expiresAt, value: member(sid) }).catch((err: unknown) => this.#failed(err));
+    await addToExpiringSet(this.redis, this.#key, member(sid), expiresAt).catch((err: unknown) => this.#failed(err));
   }
 
   /** Stops counting a session (best effort); a session id that was not counted changes nothing. */

@@ -2,18 +2,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Redis } from '../redis/client.js';
 import { nowSeconds, type TokenRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
-
-/**
- * Lua, one key (the user's index, slot `{sub}`): drop members past their absolute expiry, add
- * this session scored by its absolute expiry, and let the index itself expire with its
- * longest-lived member.
- */
-const REGISTER = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('EXPIREAT', KEYS[1], last[2])
-return 1`;
+import { addToExpiringSet } from './expiring-set.js';
 
 /** Lua, one key (the user's index): drop members past their absolute expiry, return the rest. */
 const LIVE = `
@@ -61,10 +50,8 @@ export class UserSessionIndex {
 
   /** Adds a new session to its user's index (after its token hash exists). */
   async register(sid: string, record: Pick<TokenRecord, 'sessionExpiresAt' | 'user'>): Promise<void> {
-    await this.redis.eval(REGISTER, {
-      keys: [userSessionsKey(this.prefix, record.user.sub)],
-      arguments: [sid, String(record.sessionExpiresAt), String(nowSeconds())],
-    });
+    // the index (slot `{sub}`) expires with its longest-lived session
+    await addToExpiringSet(this.redis, userSessionsKey(this.prefix, record.user.sub), sid, record.sessionExpiresAt, nowSeconds());
   }
 
   /** The user's live sessions, oldest first; members whose session ended are pruned on the way. */

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
+import { createClient } from 'redis';
 import { inject } from 'vitest';
 import { signIn } from '@app/cognito-emulator';
 import { createApp, type App } from '../../src/app.js';
@@ -102,4 +103,17 @@ export async function signInAs(bff: Pick<TestBff, 'url'>, username = 'alice', re
 export async function getSession(bff: Pick<TestBff, 'url'>, cookie?: string) {
   const res = await fetch(`${bff.url}/session`, { headers: cookie ? { cookie } : {} });
   return { res, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Deletes every key under `prefix` (a test's own keys, once it is done with them). */
+export async function deleteKeys(prefix: string, redisUrl: string = inject('redisUrl')): Promise<void> {
+  const redis = createClient({ url: redisUrl });
+  await redis.connect();
+  try {
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await redis.unlink(keys);
+    }
+  } finally {
+    await redis.close();
+  }
 }
