@@ -101,6 +101,21 @@ describe('GET /sessions', () => {
   });
 });
 
+describe('signing in again in the same browser', () => {
+  it('ends the session it replaces: its keys go, its refresh token is revoked, and it leaves the list', async () => {
+    const first = await signInAs(bff, 'alice');
+    const firstSid = sidOf(bff, first.cookie);
+    const firstHandle = bff.deps.userSessions.handleOf(firstSid);
+    const before = await idp.stats();
+    const second = await signInAs(bff, 'alice', '/', first.cookie);
+    expect(sidOf(bff, second.cookie)).not.toBe(firstSid);
+    expect((await idp.stats()).revocations).toBe(before.revocations + 1);
+    expect(await bff.deps.tokens.read(firstSid)).toBeUndefined();
+    expect(await isSignedIn(bff, first.cookie)).toBe(false);
+    expect((await listSessions(bff, second.cookie)).body.sessions.map((s) => s.id)).not.toContain(firstHandle);
+  });
+});
+
 describe('DELETE /sessions/:id', () => {
   it('ends the other session: its cookie reads as anonymous and its refresh token is revoked at the IdP', async () => {
     const mine = await signInAs(bff, 'alice');

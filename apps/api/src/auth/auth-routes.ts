@@ -64,7 +64,8 @@ async function callback(deps: Deps, req: Request, res: Response) {
   req.session.createdAt = record.createdAt;
   req.session.cookie.maxAge = (record.sessionExpiresAt - record.createdAt) * 1000;
   await deps.tokens.create(req.sessionID, record, deps.activity.initial(record, sanitizeUserAgent(req.headers['user-agent'])));
-  await Promise.all([saveSession(req.session), deps.tokens.delete(previousSid), deps.userSessions.register(req.sessionID, record)]);
+  // signing in again in the same browser: the session being replaced ends like a sign-out (its refresh token revoked)
+  await Promise.all([saveSession(req.session), endSessionsRevoking(deps, [previousSid], req.id), deps.userSessions.register(req.sessionID, record)]);
   await deps.activeSessions.started(req.sessionID, record.sessionExpiresAt);
   deps.logger.info({ reqId: req.id, event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
   // checked again on the way out (a transaction may predate the current rules) and sent as is:

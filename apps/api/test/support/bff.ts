@@ -87,9 +87,18 @@ export function sessionCookieFrom(res: Response, name = 'bff.sid'): string | und
  * Signs in through the real flow: `/auth/login` on the BFF, the emulator's own HTML form, and
  * `/auth/callback` back on the BFF. Returns the session cookie (`bff.sid=…`).
  */
-export async function signInAs(bff: Pick<TestBff, 'url'>, username = 'alice', returnTo = '/'): Promise<{ cookie: string; location: string }> {
-  const login = await fetch(`${bff.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
-  const loginCookie = sessionCookieFrom(login);
+export async function signInAs(
+  bff: Pick<TestBff, 'url'>,
+  username = 'alice',
+  returnTo = '/',
+  /** The browser's cookie before it signs in (signing in again while signed in). */
+  existingCookie?: string,
+): Promise<{ cookie: string; location: string }> {
+  const login = await fetch(`${bff.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, {
+    redirect: 'manual',
+    headers: existingCookie ? { cookie: existingCookie } : {},
+  });
+  const loginCookie = sessionCookieFrom(login) ?? existingCookie;
   const authorize = login.headers.get('location');
   if (login.status !== 302 || !authorize || !loginCookie) throw new Error(`login did not redirect: ${login.status}`);
   const callbackUrl = await signIn(authorize, username, 'Passw0rd!');
