@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseRouteTable, type ApiRoute, type ParsedApiRoute } from '@app/shared-types';
 import { z } from 'zod';
 
 /** Issuer of the local Cognito emulator that `npm run dev` starts. */
 export const DEV_EMULATOR_ISSUER = 'http://127.0.0.1:4010/local-1_Emulator';
 /** The emulator's default confidential client. */
 export const DEV_EMULATOR_CLIENT = { id: 'local-client', secret: 'local-secret' } as const;
+/** The emulator's machine-to-machine client (`client_credentials` only), the dev default for `client` routes. */
+export const DEV_EMULATOR_M2M_CLIENT = { id: 'local-m2m-client', secret: 'local-m2m-secret' } as const;
 /** The demo upstream that `npm run dev` starts. */
 export const DEV_UPSTREAM_URL = 'http://127.0.0.1:4020';
 
@@ -31,6 +36,22 @@ export interface Config {
   /** Lifetime of the IdP's refresh tokens; no session outlives its refresh token. */
   refreshTokenTtlSeconds: number;
   cognito: { issuer: string; clientId: string; clientSecret?: string; scopes: string };
+  /**
+   * App client for `client` routes' `client_credentials` grant (`COGNITO_M2M_CLIENT_ID` / `_SECRET`).
+   * Default: the main client; with the dev emulator, its M2M client (Cognito refuses the grant to
+   * a client that signs users in).
+   */
+  m2mClient: { clientId: string; clientSecret?: string };
+  /**
+   * The route table (`API_ROUTES` / `API_ROUTES_FILE`, else one `/api` route to `API_UPSTREAM_URL`):
+   * validated, frozen, `timeoutMs` filled from `UPSTREAM_TIMEOUT_MS`. Build a `RouteTable` from it.
+   */
+  routes: readonly ApiRoute[];
+  /**
+   * Fallback for code written before the route table: the upstream of the `/api` route (without a
+   * table, `API_UPSTREAM_URL` exactly as before). With a table that has no `/api` route it is
+   * `API_UPSTREAM_URL` or the dev default, which no route uses. New code reads {@link Config.routes}.
+   */
   upstreamUrl: string;
   upstreamTimeoutMs: number;
   /** A client that sends nothing of its request body for this long gets `408` (slow-upload guard). */
@@ -93,6 +114,10 @@ const envSchema = z.object({
   COGNITO_CLIENT_SECRET: optionalString,
   COGNITO_SCOPES: optionalString,
   API_UPSTREAM_URL: url(['http:', 'https:']),
+  API_ROUTES: optionalString,
+  API_ROUTES_FILE: optionalString,
+  COGNITO_M2M_CLIENT_ID: optionalString,
+  COGNITO_M2M_CLIENT_SECRET: optionalString,
   UPSTREAM_TIMEOUT_MS: int(1, 10 * 60 * 1000),
   REQUEST_BODY_IDLE_TIMEOUT_MS: int(100, 10 * 60 * 1000),
   MAX_REQUESTS_IN_FLIGHT_PER_SESSION: int(0, 100_000),
@@ -113,6 +138,57 @@ function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+/** Reads the route table's JSON from `API_ROUTES` or `API_ROUTES_FILE`; `undefined` when neither is set. */
+function readRouteTableSource(e: { API_ROUTES?: string; API_ROUTES_FILE?: string }, problems: string[]): { name: string; json: unknown } | undefined {
+  if (e.API_ROUTES !== undefined && e.API_ROUTES_FILE !== undefined) {
+    problems.push('API_ROUTES_FILE: set either API_ROUTES or API_ROUTES_FILE, not both');
+    return undefined;
+  }
+  let name: string;
+  let text: string;
+  if (e.API_ROUTES !== undefined) {
+    name = 'API_ROUTES';
+    text = e.API_ROUTES;
+  } else if (e.API_ROUTES_FILE !== undefined) {
+    name = 'API_ROUTES_FILE';
+    const path = resolve(e.API_ROUTES_FILE);
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      problems.push(`API_ROUTES_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  } else return undefined;
+  try {
+    return { name, json: JSON.parse(text) as unknown };
+  } catch (err) {
+    problems.push(`${name}: not valid JSON (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
+/** Validates the table, listing each problem as `<VARIABLE>[<index>].<field>: …`. */
+function parseRoutes(source: { name: string; json: unknown }, problems: string[]): ParsedApiRoute[] | undefined {
+  const result = parseRouteTable(source.json);
+  if (result.ok) return result.routes;
+  for (const p of result.problems) problems.push(`${source.name}${p.path}: ${p.message}`);
+  return undefined;
+}
+
+/** Fills `timeoutMs` and freezes each route, its lists and the table: nothing may change it after start-up. */
+function freezeRoutes(routes: readonly ParsedApiRoute[], upstreamTimeoutMs: number): readonly ApiRoute[] {
+  return Object.freeze(
+    routes.map((r) =>
+      Object.freeze({
+        ...r,
+        timeoutMs: r.timeoutMs ?? upstreamTimeoutMs,
+        ...(r.groups ? { groups: Object.freeze([...r.groups]) } : {}),
+        ...(r.scopes ? { scopes: Object.freeze([...r.scopes]) } : {}),
+      }),
+    ),
+  );
 }
 
 function isLoopback(u: URL): boolean {
@@ -138,7 +214,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !e.SESSION_SECRET) problems.push('SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)');
   if (production && !e.COGNITO_ISSUER) problems.push('COGNITO_ISSUER: required when NODE_ENV=production');
   if (production && !e.COGNITO_CLIENT_ID) problems.push('COGNITO_CLIENT_ID: required when NODE_ENV=production');
-  if (production && !e.API_UPSTREAM_URL) problems.push('API_UPSTREAM_URL: required when NODE_ENV=production');
+  const routeSource = readRouteTableSource(e, problems);
+  const tableRoutes = routeSource ? parseRoutes(routeSource, problems) : undefined;
+  const usingTable = e.API_ROUTES !== undefined || e.API_ROUTES_FILE !== undefined;
+  if (production && !usingTable && !e.API_UPSTREAM_URL) {
+    problems.push('API_UPSTREAM_URL: required when NODE_ENV=production (or set API_ROUTES / API_ROUTES_FILE)');
+  }
   if (e.COGNITO_ISSUER && !e.COGNITO_CLIENT_ID) problems.push('COGNITO_CLIENT_ID: required when COGNITO_ISSUER is set');
 
   const issuer = (e.COGNITO_ISSUER ?? DEV_EMULATOR_ISSUER).replace(/\/+$/, '');
@@ -155,9 +236,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const badNode = e.REDIS_CLUSTER_NODES?.split(',').find((n) => n.trim() && !/^(rediss?:\/\/)?[\w.-]+:\d{1,5}$/.test(n.trim()));
   if (badNode !== undefined) problems.push(`REDIS_CLUSTER_NODES: "${badNode.trim()}" is not host:port`);
+  const usingEmulator = !e.COGNITO_ISSUER;
+  const clientId = e.COGNITO_CLIENT_ID ?? DEV_EMULATOR_CLIENT.id;
+  const clientSecret = e.COGNITO_CLIENT_SECRET ?? (usingEmulator ? DEV_EMULATOR_CLIENT.secret : undefined);
+  if (e.COGNITO_M2M_CLIENT_SECRET && !e.COGNITO_M2M_CLIENT_ID) problems.push('COGNITO_M2M_CLIENT_ID: required when COGNITO_M2M_CLIENT_SECRET is set');
+  const m2mClient = e.COGNITO_M2M_CLIENT_ID
+    ? { clientId: e.COGNITO_M2M_CLIENT_ID, clientSecret: e.COGNITO_M2M_CLIENT_SECRET }
+    : usingEmulator && !e.COGNITO_CLIENT_ID
+      ? { clientId: DEV_EMULATOR_M2M_CLIENT.id, clientSecret: DEV_EMULATOR_M2M_CLIENT.secret }
+      : { clientId, clientSecret };
+  if (!m2mClient.clientSecret && tableRoutes?.some((r) => r.token === 'client')) {
+    problems.push('COGNITO_M2M_CLIENT_SECRET: "client" routes need an app client with a secret (Cognito allows client_credentials only to confidential clients)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const usingEmulator = !e.COGNITO_ISSUER;
+  const upstreamTimeoutMs = e.UPSTREAM_TIMEOUT_MS ?? 30_000;
+  const fallbackUpstream = (e.API_UPSTREAM_URL ?? DEV_UPSTREAM_URL).replace(/\/+$/, '');
+  const routes = freezeRoutes(tableRoutes ?? [{ prefix: '/api', upstream: fallbackUpstream, token: 'user', anonymous: false, websocket: false }], upstreamTimeoutMs);
   return {
     nodeEnv,
     port,
@@ -172,14 +267,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlSeconds: e.SESSION_TTL_SECONDS ?? 60 * 60 * 24,
     sessionIdleTimeoutSeconds: e.SESSION_IDLE_TIMEOUT_SECONDS ?? 60 * 60 * 8,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS ?? 60 * 60 * 24 * 30,
-    cognito: {
-      issuer,
-      clientId: e.COGNITO_CLIENT_ID ?? DEV_EMULATOR_CLIENT.id,
-      clientSecret: e.COGNITO_CLIENT_SECRET ?? (usingEmulator ? DEV_EMULATOR_CLIENT.secret : undefined),
-      scopes: e.COGNITO_SCOPES ?? 'openid email profile',
-    },
-    upstreamUrl: (e.API_UPSTREAM_URL ?? DEV_UPSTREAM_URL).replace(/\/+$/, ''),
-    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS ?? 30_000,
+    cognito: { issuer, clientId, clientSecret, scopes: e.COGNITO_SCOPES ?? 'openid email profile' },
+    m2mClient,
+    routes,
+    upstreamUrl: routes.find((r) => r.prefix === '/api')?.upstream ?? fallbackUpstream,
+    upstreamTimeoutMs,
     requestBodyIdleTimeoutMs: e.REQUEST_BODY_IDLE_TIMEOUT_MS ?? 20_000,
     maxRequestsInFlightPerSession: e.MAX_REQUESTS_IN_FLIGHT_PER_SESSION ?? 64,
     idpTimeoutMs: e.IDP_TIMEOUT_MS ?? 10_000,

@@ -17,9 +17,20 @@ export interface AccessTokenClaims {
   authTime: number | undefined;
 }
 
+/** What a machine-to-machine (`client_credentials`) access token says: no user at all. */
+export interface ClientTokenClaims {
+  jti: string;
+  iat: number;
+  exp: number;
+  clientId: string;
+  scope: string;
+}
+
 /** Signs Cognito-shaped access tokens and recognises them again. */
 export interface AccessTokenCodec {
   sign(claims: AccessTokenClaims): Promise<string>;
+  /** A Cognito M2M access token: `sub` = `client_id`, the granted resource-server scopes, no `aud`. */
+  signClientToken(claims: ClientTokenClaims): Promise<string>;
   /** The opaque token id behind a JWT this emulator signed, if it verifies. */
   opaqueId(token: string): Promise<string | undefined>;
 }
@@ -46,6 +57,22 @@ export async function createAccessTokenCodec(signingKey: JWK, issuer: string): P
         iat: c.iat,
         jti: c.jti,
         username: c.username,
+      };
+      return new SignJWT(payload).setProtectedHeader({ kid: signingKey.kid, alg: 'RS256' }).sign(privateKey);
+    },
+    async signClientToken(c) {
+      // Claim order and names follow a real Cognito client_credentials token (auth_time = iat there).
+      const payload = {
+        sub: c.clientId,
+        token_use: 'access',
+        scope: c.scope,
+        auth_time: c.iat,
+        iss: issuer,
+        exp: c.exp,
+        iat: c.iat,
+        version: 2,
+        jti: c.jti,
+        client_id: c.clientId,
       };
       return new SignJWT(payload).setProtectedHeader({ kid: signingKey.kid, alg: 'RS256' }).sign(privateKey);
     },

@@ -9,6 +9,7 @@ function envOptions(env: NodeJS.ProcessEnv): InternalOptions {
   if (env.EMULATOR_HOST) opts.host = env.EMULATOR_HOST;
   if (env.EMULATOR_POOL_ID) opts.poolId = env.EMULATOR_POOL_ID;
   if (env.EMULATOR_ACCESS_TOKEN_TTL) opts.accessTokenTtlSeconds = Number(env.EMULATOR_ACCESS_TOKEN_TTL);
+  if (env.EMULATOR_M2M_ACCESS_TOKEN_TTL) opts.clientCredentialsTtlSeconds = Number(env.EMULATOR_M2M_ACCESS_TOKEN_TTL);
   if (env.EMULATOR_ROTATE_REFRESH_TOKENS === '1' || env.EMULATOR_ROTATE_REFRESH_TOKENS === 'true') {
     opts.rotateRefreshTokens = true;
   }

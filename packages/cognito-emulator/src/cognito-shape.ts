@@ -41,7 +41,21 @@ function reshapeDiscovery(body: Record<string, unknown>): Record<string, unknown
   return out;
 }
 
+/** The client_credentials response: a Cognito M2M JWT instead of the stored opaque token, and nothing else. */
+async function reshapeClientCredentialsResponse(rt: Runtime, oidc: OIDCContext, body: Record<string, unknown>) {
+  const stored = typeof body.access_token === 'string' ? await oidc.provider.ClientCredentials.find(body.access_token) : undefined;
+  if (!stored) throw new Error('issued client credentials token not found in the adapter');
+  body.access_token = await rt.codec.signClientToken({
+    jti: stored.jti,
+    iat: stored.iat,
+    exp: stored.exp,
+    clientId: stored.clientId,
+    scope: stored.scope ?? '',
+  });
+}
+
 async function reshapeTokenResponse(rt: Runtime, oidc: OIDCContext, body: Record<string, unknown>, grant: string) {
+  if (grant === 'client_credentials') return reshapeClientCredentialsResponse(rt, oidc, body);
   const stored = typeof body.access_token === 'string' ? await oidc.provider.AccessToken.find(body.access_token) : undefined;
   const user = stored ? rt.usersBySub.get(stored.accountId) : undefined;
   if (!stored || !user) throw new Error('issued access token not found in the adapter');
@@ -60,6 +74,14 @@ async function reshapeTokenResponse(rt: Runtime, oidc: OIDCContext, body: Record
   // Cognito's token response has no `scope`, and a refresh without rotation returns no refresh token.
   delete body.scope;
   if (grant === 'refresh_token' && !rt.options.rotateRefreshTokens) delete body.refresh_token;
+}
+
+/** Cognito answers `unauthorized_client` when an app client uses a flow it is not allowed; oidc-provider says `invalid_request`. */
+function renameGrantNotAllowed(ctx: KoaContext): void {
+  const body = ctx.body;
+  if (ctx.status === 400 && isRecord(body) && body.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
+    ctx.body = { error: 'unauthorized_client', error_description: body.error_description };
+  }
 }
 
 /** Cognito's authorization response has no RFC 9207 `iss` parameter. */
@@ -93,6 +115,7 @@ export function cognitoShape(rt: Runtime): KoaMiddleware {
         if (!grant) break;
         const ok = ctx.status === 200 && isRecord(ctx.body);
         if (ok) await reshapeTokenResponse(rt, oidc, ctx.body as Record<string, unknown>, grant);
+        else renameGrantNotAllowed(ctx);
         rt.state.updateStats((s) => {
           s.tokenRequests[grant] += 1;
           if (ok) s.grants[grant] += 1;

@@ -1,11 +1,15 @@
 // DEV AND TEST ONLY: a local OpenID provider shaped like an Amazon Cognito user pool.
 export {
   DEFAULT_CLIENT,
+  DEFAULT_M2M_CLIENT,
+  DEFAULT_RESOURCE_SERVERS,
   DEFAULT_USERS,
   type EmulatorBehaviour,
   type EmulatorClient,
   type EmulatorOptions,
   type EmulatorStats,
+  type OAuthFlow,
+  type ResourceServer,
   type SeedUser,
 } from './options.js';
 export { startEmulator, type RunningEmulator } from './start.js';

@@ -133,7 +133,25 @@ declare module 'oidc-provider' {
     readonly AccessToken: {
       find(value: string): Promise<AccessTokenInstance | undefined>;
     };
+    readonly ClientCredentials: {
+      new (input: { client: ClientInstance; scope?: string }): ClientCredentialsInstance;
+      find(value: string): Promise<ClientCredentialsInstance | undefined>;
+    };
+    registerGrantType(name: string, handler: (ctx: KoaContext) => Promise<void>, params?: string[]): void;
   }
 
-  export const errors: Record<string, new (...args: unknown[]) => Error>;
+  export interface ClientCredentialsInstance {
+    readonly jti: string;
+    readonly iat: number;
+    readonly exp: number;
+    readonly clientId: string;
+    readonly scope?: string;
+    /** Lifetime in seconds from `ttl.ClientCredentials`. */
+    readonly expiration: number;
+    save(): Promise<string>;
+  }
+
+  export const errors: Record<string, new (...args: unknown[]) => Error> & {
+    InvalidScope: new (description: string, scope: string) => Error;
+  };
 }

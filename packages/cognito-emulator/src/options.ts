@@ -12,12 +12,29 @@ export interface SeedUser {
   groups: string[];
 }
 
-/** An app client. `undefined` URI lists mean: any loopback origin (`/auth/callback`, logout `/`). */
+/** The OAuth flows an app client may use; Cognito never allows both on one client. */
+export type OAuthFlow = 'code' | 'client_credentials';
+
+/**
+ * An app client. `undefined` URI lists mean: any loopback origin (`/auth/callback`, logout `/`).
+ * A `client_credentials` client (machine to machine) needs a secret and lists the resource-server
+ * scopes it may ask for in `allowedOAuthScopes`, as a Cognito app client does.
+ */
 export interface EmulatorClient {
   clientId: string;
   clientSecret?: string;
   redirectUris?: string[];
   logoutUris?: string[];
+  /** Default `['code']`. */
+  allowedOAuthFlows?: OAuthFlow[];
+  /** `client_credentials` clients: the `<resource server>/<scope>` values they may be granted. */
+  allowedOAuthScopes?: string[];
+}
+
+/** A resource server of the pool: its scopes are asked for as `<identifier>/<scope>`. */
+export interface ResourceServer {
+  identifier: string;
+  scopes: string[];
 }
 
 /** Options of {@link startEmulator} and {@link spawnEmulator}. */
@@ -31,15 +48,23 @@ export interface EmulatorOptions {
   clients?: EmulatorClient[];
   users?: SeedUser[];
   accessTokenTtlSeconds?: number;
+  /** Lifetime of `client_credentials` (machine-to-machine) access tokens; default 3600. */
+  clientCredentialsTtlSeconds?: number;
+  /** Default {@link DEFAULT_RESOURCE_SERVERS}. */
+  resourceServers?: ResourceServer[];
   idTokenTtlSeconds?: number;
   refreshTokenTtlSeconds?: number;
   rotateRefreshTokens?: boolean;
 }
 
+/** The grant types the counters track. */
+export const COUNTED_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export type CountedGrant = (typeof COUNTED_GRANTS)[number];
+
 /** Counters exposed at `GET /__emulator/stats`. */
 export interface EmulatorStats {
-  grants: Record<'authorization_code' | 'refresh_token', number>;
-  tokenRequests: Record<'authorization_code' | 'refresh_token', number>;
+  grants: Record<CountedGrant, number>;
+  tokenRequests: Record<CountedGrant, number>;
   revocations: number;
   refreshTokenReuse: number;
 }
@@ -88,6 +113,20 @@ export const DEFAULT_CLIENT: Required<Pick<EmulatorClient, 'clientId' | 'clientS
   clientSecret: 'local-secret',
 };
 
+/** The default machine-to-machine app client: `client_credentials` only, HTTP Basic, `stats/read` and `stats/write`. */
+export const DEFAULT_M2M_CLIENT = {
+  clientId: 'local-m2m-client',
+  clientSecret: 'local-m2m-secret',
+  allowedOAuthFlows: ['client_credentials'],
+  allowedOAuthScopes: ['stats/read', 'stats/write'],
+} as const satisfies EmulatorClient;
+
+/** Resource servers of the default pool; `reports/read` exists but the default M2M client may not ask for it. */
+export const DEFAULT_RESOURCE_SERVERS: ResourceServer[] = [
+  { identifier: 'stats', scopes: ['read', 'write'] },
+  { identifier: 'reports', scopes: ['read'] },
+];
+
 export const DEFAULT_POOL_ID = 'local-1_Emulator';
 export const DEFAULT_HOST = '127.0.0.1';
 
@@ -99,6 +138,8 @@ export interface ResolvedOptions {
   clients: EmulatorClient[];
   users: SeedUser[];
   accessTokenTtlSeconds: number;
+  clientCredentialsTtlSeconds: number;
+  resourceServers: ResourceServer[];
   idTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   rotateRefreshTokens: boolean;
@@ -117,6 +158,34 @@ function positiveSeconds(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+/** Every `<identifier>/<scope>` value the pool's resource servers define. */
+export function resourceServerScopes(servers: readonly ResourceServer[]): Set<string> {
+  return new Set(servers.flatMap((rs) => rs.scopes.map((scope) => `${rs.identifier}/${scope}`)));
+}
+
+/** The flows a client may use, with the default applied. */
+export function flowsOf(client: EmulatorClient): OAuthFlow[] {
+  return client.allowedOAuthFlows ?? ['code'];
+}
+
+/** Rejects app clients Cognito would refuse to create. */
+function checkClients(clients: readonly EmulatorClient[], servers: readonly ResourceServer[]): void {
+  const known = resourceServerScopes(servers);
+  for (const client of clients) {
+    const flows = flowsOf(client);
+    if (flows.length === 0 || flows.some((f) => f !== 'code' && f !== 'client_credentials')) {
+      throw new TypeError(`client ${client.clientId}: allowedOAuthFlows must be ['code'] or ['client_credentials']`);
+    }
+    if (!flows.includes('client_credentials')) continue;
+    if (flows.includes('code')) throw new TypeError(`client ${client.clientId}: client_credentials cannot be combined with code`);
+    if (!client.clientSecret) throw new TypeError(`client ${client.clientId}: client_credentials needs a client secret`);
+    const scopes = client.allowedOAuthScopes ?? [];
+    if (scopes.length === 0) throw new TypeError(`client ${client.clientId}: client_credentials needs at least one allowedOAuthScopes value`);
+    const unknown = scopes.filter((s) => !known.has(s));
+    if (unknown.length) throw new TypeError(`client ${client.clientId}: no resource server defines ${unknown.join(', ')}`);
+  }
+}
+
 /** Applies the defaults and rejects options that would start a pool Cognito could not have. */
 export function resolveOptions(opts: InternalOptions = {}): ResolvedOptions {
   const poolId = opts.poolId ?? DEFAULT_POOL_ID;
@@ -127,7 +196,11 @@ export function resolveOptions(opts: InternalOptions = {}): ResolvedOptions {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(`port must be an integer between 0 and 65535, got ${String(port)}`);
   }
-  const clients = opts.clients?.length ? opts.clients : [{ ...DEFAULT_CLIENT }];
+  const clients: EmulatorClient[] = opts.clients?.length
+    ? opts.clients
+    : [{ ...DEFAULT_CLIENT }, { ...DEFAULT_M2M_CLIENT, allowedOAuthFlows: [...DEFAULT_M2M_CLIENT.allowedOAuthFlows], allowedOAuthScopes: [...DEFAULT_M2M_CLIENT.allowedOAuthScopes] }];
+  const resourceServers = opts.resourceServers ?? DEFAULT_RESOURCE_SERVERS;
+  checkClients(clients, resourceServers);
   const users = opts.users?.length ? opts.users : DEFAULT_USERS;
   const accessTokenTtlSeconds = positiveSeconds('accessTokenTtlSeconds', opts.accessTokenTtlSeconds, 3600);
   return {
@@ -137,6 +210,8 @@ export function resolveOptions(opts: InternalOptions = {}): ResolvedOptions {
     clients,
     users,
     accessTokenTtlSeconds,
+    clientCredentialsTtlSeconds: positiveSeconds('clientCredentialsTtlSeconds', opts.clientCredentialsTtlSeconds, 3600),
+    resourceServers,
     idTokenTtlSeconds: positiveSeconds('idTokenTtlSeconds', opts.idTokenTtlSeconds, accessTokenTtlSeconds),
     refreshTokenTtlSeconds: positiveSeconds('refreshTokenTtlSeconds', opts.refreshTokenTtlSeconds, 30 * 24 * 3600),
     rotateRefreshTokens: opts.rotateRefreshTokens ?? false,

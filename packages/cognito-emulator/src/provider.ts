@@ -3,7 +3,8 @@
 // @see https://github.com/panva/node-oidc-provider/blob/main/docs/README.md
 import type { JWK } from 'jose';
 import Provider, { type GrantInstance, type KoaContext } from 'oidc-provider';
-import type { EmulatorClient, SeedUser } from './options.js';
+import { CLIENT_CREDENTIALS_PARAMETERS, clientCredentialsHandler } from './client-credentials.js';
+import { flowsOf, type EmulatorClient, type SeedUser } from './options.js';
 import { errorPage } from './pages.js';
 import type { Runtime } from './runtime.js';
 import { redirectUriAllowed, registeredRedirectUris } from './uris.js';
@@ -41,6 +42,17 @@ export function userClaims(user: SeedUser, use: string): Record<string, unknown>
 }
 
 function clientMetadata(client: EmulatorClient): Record<string, unknown> {
+  if (flowsOf(client).includes('client_credentials')) {
+    // machine to machine: no user, no redirect, never a refresh token (resolveOptions ensured a secret)
+    return {
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    };
+  }
   return {
     client_id: client.clientId,
     ...(client.clientSecret
@@ -120,6 +132,7 @@ export function createProvider(
     routes: routes(options.poolId),
     ttl: {
       AccessToken: options.accessTokenTtlSeconds,
+      ClientCredentials: options.clientCredentialsTtlSeconds,
       IdToken: options.idTokenTtlSeconds,
       RefreshToken: options.refreshTokenTtlSeconds,
       Grant: options.refreshTokenTtlSeconds,
@@ -150,6 +163,8 @@ export function createProvider(
     },
   };
   const provider = new Provider(rt.issuer, configuration);
+  // features.clientCredentials stays off: this is Cognito's version of the grant (client-credentials.ts).
+  provider.registerGrantType('client_credentials', clientCredentialsHandler(rt), CLIENT_CREDENTIALS_PARAMETERS);
 
   // Cognito matches registered callback URLs; with none registered the emulator accepts any
   // loopback origin. Documented oidc-provider extension point (recipe: redirect_uri wildcards).

@@ -2,7 +2,7 @@
 // middleware and its plain HTTP handlers.
 import type Provider from 'oidc-provider';
 import type { AccessTokenCodec } from './access-token.js';
-import type { EmulatorBehaviour, EmulatorClient, ResolvedOptions, SeedUser } from './options.js';
+import { COUNTED_GRANTS, type CountedGrant, type EmulatorBehaviour, type EmulatorClient, type ResolvedOptions, type SeedUser } from './options.js';
 import type { EmulatorState } from './state.js';
 
 /** Token-endpoint fault injection currently in force. */
@@ -21,10 +21,6 @@ export interface Runtime {
   behaviour: Behaviour;
   provider: Provider;
 }
-
-/** The grant types the counters track. */
-export const COUNTED_GRANTS = ['authorization_code', 'refresh_token'] as const;
-export type CountedGrant = (typeof COUNTED_GRANTS)[number];
 
 /** Narrows a `grant_type` value to a counted grant type. */
 export function countedGrant(value: unknown): CountedGrant | undefined {

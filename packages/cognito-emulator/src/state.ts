@@ -19,11 +19,17 @@ type JournalLine =
 /** Fresh, zeroed counters. */
 export function emptyStats(): EmulatorStats {
   return {
-    grants: { authorization_code: 0, refresh_token: 0 },
-    tokenRequests: { authorization_code: 0, refresh_token: 0 },
+    grants: { authorization_code: 0, refresh_token: 0, client_credentials: 0 },
+    tokenRequests: { authorization_code: 0, refresh_token: 0, client_credentials: 0 },
     revocations: 0,
     refreshTokenReuse: 0,
   };
+}
+
+/** Counters read from a journal written by an older emulator get the counters it did not have. */
+function withDefaults(stats: EmulatorStats): EmulatorStats {
+  const empty = emptyStats();
+  return { ...empty, ...stats, grants: { ...empty.grants, ...stats.grants }, tokenRequests: { ...empty.tokenRequests, ...stats.tokenRequests } };
 }
 
 /** In-memory store of adapter records and counters, journaled when given a file. */
@@ -119,7 +125,7 @@ export class EmulatorState {
         }
         if (line.op === 'set') this.#entries.set(line.key, line.entry);
         else if (line.op === 'del') this.#entries.delete(line.key);
-        else this.#stats = line.stats;
+        else this.#stats = withDefaults(line.stats);
       }
     }
     const now = Date.now();

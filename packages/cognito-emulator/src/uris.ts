@@ -1,7 +1,7 @@
 // Which redirect and logout URIs an app client may use. Cognito matches registered URIs exactly;
 // the emulator does too when a client lists them, and otherwise accepts any loopback origin so a
 // dev server or a test on a random port works without configuration.
-import type { EmulatorClient } from './options.js';
+import { flowsOf, type EmulatorClient } from './options.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -33,8 +33,9 @@ export function isLoopbackUri(value: string, path: string): boolean {
   );
 }
 
-/** Whether `client` may be sent back to `value` after sign-in. */
+/** Whether `client` may be sent back to `value` after sign-in (never, for a machine-to-machine client). */
 export function redirectUriAllowed(client: EmulatorClient, value: string): boolean {
+  if (!flowsOf(client).includes('code')) return false;
   return client.redirectUris ? client.redirectUris.includes(value) : isLoopbackUri(value, DEFAULT_CALLBACK_PATH);
 }
 

@@ -15,15 +15,15 @@ describe('test hooks', () => {
     await refresh(pool.d, tokens.refresh_token!);
     await refresh(pool.d, 'bogus');
     expect(await pool.idp.stats()).toEqual({
-      grants: { authorization_code: 1, refresh_token: 1 },
-      tokenRequests: { authorization_code: 1, refresh_token: 2 },
+      grants: { authorization_code: 1, refresh_token: 1, client_credentials: 0 },
+      tokenRequests: { authorization_code: 1, refresh_token: 2, client_credentials: 0 },
       revocations: 0,
       refreshTokenReuse: 0,
     });
     await pool.idp.reset();
     expect(await pool.idp.stats()).toEqual({
-      grants: { authorization_code: 0, refresh_token: 0 },
-      tokenRequests: { authorization_code: 0, refresh_token: 0 },
+      grants: { authorization_code: 0, refresh_token: 0, client_credentials: 0 },
+      tokenRequests: { authorization_code: 0, refresh_token: 0, client_credentials: 0 },
       revocations: 0,
       refreshTokenReuse: 0,
     });

@@ -117,3 +117,16 @@ export type AuthErrorCode =
   | 'idp_unavailable'
   | 'session_store_unavailable'
   | 'login_failed';
+
+export {
+  apiRouteSchema,
+  MAX_ROUTE_TIMEOUT_MS,
+  parseRouteTable,
+  ROUTE_TOKEN_KINDS,
+  type ApiRoute,
+  type ApiRouteInput,
+  type ParsedApiRoute,
+  type RouteTableProblem,
+  type RouteTableResult,
+  type RouteTokenKind,
+} from './route-table.js';

@@ -73,10 +73,12 @@ export function toIdpError(err: unknown): IdpError {
  */
 export class OidcClient {
   #configuration?: Promise<oidc.Configuration>;
+  #m2mConfiguration?: { from: oidc.Configuration; configuration: oidc.Configuration };
   #loaded = false;
 
   constructor(
-    private readonly config: Pick<Config, 'cognito' | 'idpTimeoutMs' | 'publicUrl'>,
+    /** `m2mClient` (for {@link OidcClient.clientCredentialsGrant}) defaults to the main client. */
+    private readonly config: Pick<Config, 'cognito' | 'idpTimeoutMs' | 'publicUrl'> & Partial<Pick<Config, 'm2mClient'>>,
     private readonly logger: Logger,
   ) {}
 
@@ -173,6 +175,38 @@ export class OidcClient {
     } catch (err) {
       throw toIdpError(err);
     }
+  }
+
+  /**
+   * Runs the client_credentials grant as the machine-to-machine app client (HTTP Basic), asking
+   * for `scopes` (none: Cognito grants all the client's scopes). Cognito answers no refresh token.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+   */
+  async clientCredentialsGrant(scopes: readonly string[]): Promise<GrantedTokens> {
+    const configuration = this.#forM2mClient(await this.configuration());
+    try {
+      return toGranted(await oidc.clientCredentialsGrant(configuration, scopes.length ? { scope: scopes.join(' ') } : {}));
+    } catch (err) {
+      throw toIdpError(err);
+    }
+  }
+
+  /**
+   * The discovered server metadata with the M2M client's credentials: Cognito refuses
+   * client_credentials to an app client that signs users in, so it is often another client.
+   * Rebuilt whenever discovery was reloaded.
+   */
+  #forM2mClient(main: oidc.Configuration): oidc.Configuration {
+    const m2m = this.config.m2mClient;
+    if (!m2m || (m2m.clientId === this.config.cognito.clientId && m2m.clientSecret === this.config.cognito.clientSecret)) return main;
+    if (this.#m2mConfiguration?.from === main) return this.#m2mConfiguration.configuration;
+    const auth = m2m.clientSecret ? oidc.ClientSecretBasic(m2m.clientSecret) : oidc.None();
+    const configuration = new oidc.Configuration(main.serverMetadata(), m2m.clientId, undefined, auth);
+    configuration.timeout = main.timeout;
+    // config validation only lets http:// through on loopback hosts (the emulator)
+    if (new URL(this.config.cognito.issuer).protocol === 'http:') oidc.allowInsecureRequests(configuration);
+    this.#m2mConfiguration = { from: main, configuration };
+    return configuration;
   }
 
   /** Revokes a refresh token (Cognito revokes the tokens issued from it too). @see https://www.rfc-editor.org/rfc/rfc7009 */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ErrorCode } from '@app/shared-types';
@@ -6,6 +5,7 @@ import type { OidcClient } from '../auth/oidc-client.js';
 import { IdpError } from '../auth/oidc-client.js';
 import type { Redis } from '../redis/client.js';
 import { recordAfterRefresh } from './grant-to-record.js';
+import { acquireLease } from './redis-lease.js';
 import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from './refresh-observer.js';
 import { needsRefresh, type VersionedRecord } from './token-record.js';
 import type { TokenStore } from './token-store.js';
@@ -29,9 +29,6 @@ export interface RefreshOptions {
   /** Told about every grant and every lease wait (metrics). */
   observer?: RefreshObserver;
 }
-
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 /** Called when a refresh token was rejected for good: ends the session everywhere. */
 export type EndSession = (sid: string) => Promise<void>;
@@ -85,11 +82,14 @@ export class RefreshCoordinator {
     const deadline = started + this.#maxWaitMs;
     let waited = false;
     for (;;) {
-      const holder = randomUUID();
-      const acquired = await this.redis.set(keys.lease, holder, { NX: true, PX: this.#leaseMs });
-      if (acquired === 'OK') {
+      const lease = await acquireLease(this.redis, keys.lease, this.#leaseMs, (err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed'));
+      if (lease) {
         if (waited) this.#waitEnded('took_over', started);
-        return this.#redeemHolding(sid, holder, started, waited);
+        try {
+          return await this.#redeemHolding(sid, started, waited);
+        } finally {
+          await lease.release();
+        }
       }
 
       waited = true;
@@ -104,45 +104,36 @@ export class RefreshCoordinator {
     }
   }
 
-  async #redeemHolding(sid: string, holder: string, started: number, waited: boolean): Promise<TokenResult> {
+  /** Runs while this process holds the session's lease (renewed by redis-lease.ts, released by the caller). */
+  async #redeemHolding(sid: string, started: number, waited: boolean): Promise<TokenResult> {
     const keys = this.store.keys(sid);
-    const renew = setInterval(() => {
-      this.redis
-        .eval(RENEW, { keys: [keys.lease], arguments: [holder, String(this.#leaseMs)] })
-        .catch((err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed'));
-    }, Math.max(50, Math.floor(this.#leaseMs / 3)));
-    try {
-      // re-read under the lease: another instance may have refreshed since we looked
-      const current = await this.store.read(sid);
-      if (!current) return { kind: 'error', code: 'session_expired' };
-      if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
-      if (!current.record.refreshToken) return this.#end(sid, 'no refresh token');
+    // re-read under the lease: another instance may have refreshed since we looked
+    const current = await this.store.read(sid);
+    if (!current) return { kind: 'error', code: 'session_expired' };
+    if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
+    if (!current.record.refreshToken) return this.#end(sid, 'no refresh token');
 
-      const t0 = Date.now();
-      let granted;
-      try {
-        granted = await this.oidc.refreshTokenGrant(current.record.refreshToken);
-      } catch (err) {
-        const idpError = err instanceof IdpError ? err : undefined;
-        if (idpError?.kind === 'invalid_grant') {
-          this.options.observer?.refreshed('session_expired', (Date.now() - t0) / 1000);
-          return this.#end(sid, idpError.message);
-        }
-        this.#report('idp_unavailable', t0, started, waited, { sid: redactSid(sid), err: errorSummary(err) });
-        await this.redis.set(keys.refreshFailed, String(Date.now()), { PX: 2_000 });
-        return { kind: 'error', code: 'idp_unavailable', current };
+    const t0 = Date.now();
+    let granted;
+    try {
+      granted = await this.oidc.refreshTokenGrant(current.record.refreshToken);
+    } catch (err) {
+      const idpError = err instanceof IdpError ? err : undefined;
+      if (idpError?.kind === 'invalid_grant') {
+        this.options.observer?.refreshed('session_expired', (Date.now() - t0) / 1000);
+        return this.#end(sid, idpError.message);
       }
-      const record = recordAfterRefresh(current.record, granted);
-      const written = await this.store.compareAndSet(sid, current.version, record);
-      this.#report(written === 'written' ? 'refreshed' : 'stale', t0, started, waited, { rotated: Boolean(granted.refreshToken) });
-      if (written === 'written') return { kind: 'fresh', current: { version: current.version + 1, record } };
-      // somebody wrote since we read (our lease lapsed while Redis was unreachable): theirs wins
-      const latest = await this.store.read(sid);
-      return latest ? { kind: 'fresh', current: latest } : { kind: 'error', code: 'session_expired' };
-    } finally {
-      clearInterval(renew);
-      await this.redis.eval(RELEASE, { keys: [keys.lease], arguments: [holder] }).catch(() => undefined);
+      this.#report('idp_unavailable', t0, started, waited, { sid: redactSid(sid), err: errorSummary(err) });
+      await this.redis.set(keys.refreshFailed, String(Date.now()), { PX: 2_000 });
+      return { kind: 'error', code: 'idp_unavailable', current };
     }
+    const record = recordAfterRefresh(current.record, granted);
+    const written = await this.store.compareAndSet(sid, current.version, record);
+    this.#report(written === 'written' ? 'refreshed' : 'stale', t0, started, waited, { rotated: Boolean(granted.refreshToken) });
+    if (written === 'written') return { kind: 'fresh', current: { version: current.version + 1, record } };
+    // somebody wrote since we read (our lease lapsed while Redis was unreachable): theirs wins
+    const latest = await this.store.read(sid);
+    return latest ? { kind: 'fresh', current: latest } : { kind: 'error', code: 'session_expired' };
   }
 
   /** Logs one redemption (event, outcome, IdP time, time spent waiting on another instance first) and tells the observer. */

@@ -1,0 +1,101 @@
+import type { ApiRoute } from '@app/shared-types';
+
+/** A request target matched to its route: where it goes and under which policy. */
+export interface RouteMatch {
+  route: ApiRoute;
+  /** Origin of the route's upstream, e.g. `http://orders.internal:8080`. */
+  origin: string;
+  /** Path and query to request at {@link RouteMatch.origin}: `/api/orders/7?x=1` → `/v1/7?x=1`. */
+  upstreamPath: string;
+}
+
+/** What {@link RouteTable.resolve} makes of a request target. */
+export type RouteResolution =
+  | ({ kind: 'match' } & RouteMatch)
+  /** No route's prefix covers the path: `404 not_found`. */
+  | { kind: 'not_found' }
+  /** A path an upstream could read differently than the table does (dot segments, `//`, encoded `/`): `400 bad_request`. */
+  | { kind: 'bad_request'; reason: string };
+
+interface CompiledRoute {
+  route: ApiRoute;
+  origin: string;
+  /** The upstream's path without a trailing slash (`''` for the root). */
+  basePath: string;
+}
+
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/**
+ * Percent-decodes unreserved characters (RFC 3986 §6.2.2.2: same resource, so `/api/%6Frders` is
+ * matched as `/api/orders` and cannot slip past that route's policy to a broader one) and
+ * upper-cases the other escapes. An escaped `/`, `\` or control character is refused: the upstream
+ * might decode it and see other segments than the table did.
+ */
+function normalizePath(path: string): string | { reason: string } {
+  let refused: string | undefined;
+  const normalized = path.replace(/%([0-9A-Fa-f]{2})?/g, (escape, hex: string | undefined) => {
+    if (hex === undefined) {
+      refused ??= 'a % that starts no escape';
+      return escape;
+    }
+    const char = String.fromCharCode(parseInt(hex, 16));
+    if (UNRESERVED.test(char)) return char;
+    if (char === '/' || char === '\\' || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f) refused ??= 'an escaped slash, backslash or control character';
+    return escape.toUpperCase();
+  });
+  return refused ? { reason: refused } : normalized;
+}
+
+/**
+ * The route table, compiled once at start-up and immutable afterwards: the one place that decides
+ * which route a path under `/api` belongs to (longest prefix, whole segments) and what path the
+ * upstream sees. The HTTP proxy, WebSocket upgrades and forward auth all ask it the same question.
+ * @see ../../../../shared/docs/contract.md ("Several upstream APIs: the route table")
+ */
+export class RouteTable {
+  readonly #byPrefix: ReadonlyMap<string, CompiledRoute>;
+  /** The routes in configuration order. */
+  readonly routes: readonly ApiRoute[];
+
+  /** Compiles validated routes (`Config.routes`); throws on a duplicate prefix, which config validation already refuses. */
+  constructor(routes: readonly ApiRoute[]) {
+    const byPrefix = new Map<string, CompiledRoute>();
+    for (const route of routes) {
+      if (byPrefix.has(route.prefix)) throw new Error(`duplicate route prefix ${route.prefix}`);
+      const upstream = new URL(route.upstream);
+      byPrefix.set(route.prefix, { route, origin: upstream.origin, basePath: upstream.pathname.replace(/\/+$/, '') });
+    }
+    this.#byPrefix = byPrefix;
+    this.routes = Object.freeze([...routes]);
+    Object.freeze(this);
+  }
+
+  /** The route and upstream path of a request target (`req.url`: path and optional query); `undefined` when none applies or the path is malformed. */
+  match(target: string): RouteMatch | undefined {
+    const resolved = this.resolve(target);
+    return resolved.kind === 'match' ? { route: resolved.route, origin: resolved.origin, upstreamPath: resolved.upstreamPath } : undefined;
+  }
+
+  /** Like {@link RouteTable.match}, but says why nothing matched: no route (`404`) or a malformed path (`400`). */
+  resolve(target: string): RouteResolution {
+    const q = target.indexOf('?');
+    const rawPath = q === -1 ? target : target.slice(0, q);
+    const query = q === -1 ? '' : target.slice(q);
+    if (!rawPath.startsWith('/') || rawPath.includes('#') || rawPath.includes('\\')) return { kind: 'bad_request', reason: 'not an absolute path' };
+    const path = normalizePath(rawPath);
+    if (typeof path !== 'string') return { kind: 'bad_request', reason: path.reason };
+    const segments = path.split('/').slice(1);
+    if (segments.some((s) => s === '.' || s === '..')) return { kind: 'bad_request', reason: 'a . or .. segment' };
+    if (segments.slice(0, -1).some((s) => s === '')) return { kind: 'bad_request', reason: 'an empty segment (//)' };
+
+    // longest prefix first: walk up one whole segment at a time (at most as many lookups as segments)
+    for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+      const compiled = this.#byPrefix.get(path.slice(0, end));
+      if (!compiled) continue;
+      const upstreamPath = `${compiled.basePath}${path.slice(end)}` || '/';
+      return { kind: 'match', route: compiled.route, origin: compiled.origin, upstreamPath: `${upstreamPath}${query}` };
+    }
+    return { kind: 'not_found' };
+  }
+}
