@@ -8,5 +8,7 @@ export default defineConfig({
     // integration files each start their own emulator and API; two at a time suits 2 cores
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
+    // deletes the keys of every testPrefix() a file used, after the file's own afterAll
+    setupFiles: ['test/support/key-cleanup.ts'],
   },
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
-import { getSession, sessionCookieFrom, signInAs, startBff, type TestBff } from './support/bff.js';
-import { spawnBff } from './support/bff-process.js';
+import { getSession, sessionCookieFrom, signInAs, startBff, testPrefix, testSecret, type TestBff } from './support/bff.js';
+import { peerEnv, spawnBff } from './support/bff-process.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { TestRedisServer } from './support/redis-server.js';
 
@@ -153,14 +153,7 @@ describe('IdP down or slow', () => {
 
 describe('graceful shutdown', () => {
   it('on SIGTERM finishes the request in flight, refuses new connections, and exits 0', async () => {
-    const proc = await spawnBff({
-      REDIS_URL: (await import('vitest')).inject('redisUrl'),
-      COGNITO_ISSUER: idp.issuer,
-      COGNITO_CLIENT_ID: 'local-client',
-      COGNITO_CLIENT_SECRET: 'local-secret',
-      API_UPSTREAM_URL: upstream.url,
-      SESSION_SECRET: 'graceful-shutdown-secret-0123456789abcdef',
-    });
+    const proc = await spawnBff(peerEnv({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: testPrefix(), sessionSecret: testSecret() }));
     const { cookie } = await signInAs(proc);
     const inFlight = fetch(`${proc.url}/api/slow?ms=1500`, { headers: { cookie, 'x-csrf': '1' } });
     await new Promise((r) => setTimeout(r, 300));

@@ -130,3 +130,12 @@ export {
   type RouteTableResult,
   type RouteTokenKind,
 } from './route-table.js';
+
+/**
+ * The first path segment of every route the API answers. The web app's dev and preview servers
+ * proxy exactly these to the API (apps/web/vite.config.ts) and serve everything else themselves;
+ * apps/web/test/dev-server-proxy.test.ts fails when a path of docs/openapi.json is not covered.
+ * A prefix matches itself and anything below it (`/sessions`, `/sessions/x`), not a look-alike
+ * (`/sessionsx`).
+ */
+export const API_ROUTE_PREFIXES = ['/auth', '/session', '/sessions', '/api', '/healthz', '/readyz', '/metrics', '/openapi.json'] as const;

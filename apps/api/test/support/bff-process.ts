@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { testPrefix } from './isolation.js';
 import { freePort } from './redis-server.js';
 
 const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,13 +31,17 @@ export function peerEnv(o: { issuer: string; upstreamUrl: string; keyPrefix: str
   };
 }
 
-/** Starts one with the given environment (the contract's variable names) and waits for /healthz. */
+/**
+ * Starts one with the given environment (the contract's variable names) and waits for /healthz.
+ * Without `REDIS_KEY_PREFIX` it gets a fresh testPrefix(), never the default `bff:` of the
+ * developer's own app.
+ */
 export async function spawnBff(env: Record<string, string>): Promise<BffProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: API_DIR,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(port), PUBLIC_URL: url, ...env },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(port), PUBLIC_URL: url, REDIS_KEY_PREFIX: testPrefix(), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -58,3 +58,45 @@ export async function provideRedis(): Promise<RedisChoice> {
   if (await answersPing('127.0.0.1', 6379)) return { url: 'redis://127.0.0.1:6379', source: 'the Redis on 127.0.0.1:6379' };
   return startThrowaway();
 }
+
+/** Deletes, inside Redis, every key matching ARGV[1]; answers how many. */
+const DELETE_MATCHING = `local cursor, n = '0', 0
+repeat
+  local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do n = n + redis.call('UNLINK', key) end
+until cursor == '0'
+return n`;
+
+function resp(args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+}
+
+/**
+ * Deletes the run's keys (everything under `prefix`) from the Redis at `url`, so a shared
+ * developer Redis keeps none of them. One script, so no client library is needed here.
+ */
+export function deleteKeysUnder(url: string, prefix: string): Promise<number> {
+  const u = new URL(url);
+  const commands: string[][] = [];
+  if (u.password) commands.push(u.username ? ['AUTH', decodeURIComponent(u.username), decodeURIComponent(u.password)] : ['AUTH', decodeURIComponent(u.password)]);
+  const db = u.pathname.slice(1);
+  if (db) commands.push(['SELECT', db]);
+  commands.push(['EVAL', DELETE_MATCHING, '0', `${prefix}*`]);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: u.hostname, port: Number(u.port || 6379) });
+    let received = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error('Redis did not answer within 5 s')));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write(commands.map(resp).join('')));
+    socket.on('data', (data) => {
+      received += data.toString('utf8');
+      const replies = received.split('\r\n').slice(0, -1);
+      const failed = replies.find((line) => line.startsWith('-'));
+      if (failed) return socket.destroy(new Error(`Redis: ${failed.slice(1)}`));
+      if (replies.length < commands.length) return;
+      socket.end();
+      resolve(Number(replies.at(-1)?.slice(1)));
+    });
+  });
+}

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { startApi, type ApiProcess } from './api-process.js';
 import { defer } from './cleanup.js';
 import { freePort } from './ports.js';
-import { provideRedis, type RedisChoice } from './redis.js';
+import { deleteKeysUnder, provideRedis, type RedisChoice } from './redis.js';
 
 /** Access-token lifetime the emulator issues: short, so the journey crosses a refresh. */
 export const ACCESS_TOKEN_TTL_SECONDS = 3;
@@ -59,12 +59,16 @@ export async function startStack(): Promise<Stack> {
   // browser, as in production, so the SameSite=Lax cookie has to survive the cross-site redirect back.
   const port = await freePort();
   const appUrl = `http://localhost:${port}`;
+  // Its own prefix, never the default `bff:` of the developer's app; deleted after the API stops
+  // (registered before the API, so undone after it).
+  const keyPrefix = `e2e:${randomBytes(6).toString('hex')}:`;
+  defer('Redis keys of the run', async () => void (await deleteKeysUnder(redis.url, keyPrefix)));
   const api = await startApi(appUrl, {
     NODE_ENV: 'production',
     PORT: String(port),
     PUBLIC_URL: appUrl,
     REDIS_URL: redis.url,
-    REDIS_KEY_PREFIX: `e2e:${randomBytes(6).toString('hex')}:`,
+    REDIS_KEY_PREFIX: keyPrefix,
     SESSION_SECRET: randomBytes(30).toString('base64url'), // 40 characters
     COGNITO_ISSUER: emulator.issuer,
     COGNITO_CLIENT_ID: CLIENT.id,

@@ -3,7 +3,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createQueryClient } from '../../../lib/query-client';
 import { problem } from '../../../testing/fixtures';
 import { sentRequests, server } from '../../../testing/server';
@@ -157,5 +157,27 @@ describe('SessionsPanel', () => {
     sessionsEndpoint([laptop]);
     await user.click(within(panel()).getByRole('button', { name: 'Retry' }));
     expect(await rows()).toHaveLength(1);
+  });
+
+  it('says what to do when /sessions is answered by the dev server\'s index.html instead of the API', async () => {
+    server.use(http.get('/sessions', () => HttpResponse.html('<!doctype html><div id="root"></div>')));
+    const { user } = renderPanel();
+
+    const message = await within(panel()).findByText(/could not load your sessions: the api did not answer/i);
+    expect(message).toHaveTextContent('Is `npm run dev` running the API?');
+    expect(message).not.toHaveTextContent(/unexpected/i);
+    sessionsEndpoint([laptop]);
+    await user.click(within(panel()).getByRole('button', { name: 'Retry' }));
+    expect(await rows()).toHaveLength(1);
+  });
+
+  it('says the API did not answer when nothing answers, without dev advice in a production build', async () => {
+    vi.stubEnv('DEV', false);
+    server.use(http.get('/sessions', () => HttpResponse.error()));
+    renderPanel();
+
+    const message = await within(panel()).findByText(/could not load your sessions: the api did not answer/i);
+    expect(message).toHaveTextContent('Please try again in a moment.');
+    expect(message).not.toHaveTextContent('npm run dev');
   });
 });

@@ -3,6 +3,7 @@ import { formatUnixTime, isoFromUnix } from '../../../lib/format';
 import { useLogout } from '../../auth/api/logout';
 import { useEndOtherSessions, useEndSession } from '../api/end-session';
 import { useSessions } from '../api/get-sessions';
+import { sessionsLoadFailure } from '../lib/load-failure';
 import { describeUserAgent } from '../lib/user-agent';
 
 function Time({ at }: { at: number }) {
@@ -68,7 +69,7 @@ export function SessionsPanel() {
       {sessions.isPending && <p role="status">Loading your sessions…</p>}
       {sessions.isError && (
         <p className="signout__error" role="status">
-          Your sessions could not be loaded: {sessions.error.message}.{' '}
+          {sessionsLoadFailure(sessions.error, import.meta.env.DEV)}{' '}
           <button type="button" className="button button--ghost" onClick={() => void sessions.refetch()}>
             Retry
           </button>
