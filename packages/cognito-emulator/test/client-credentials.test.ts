@@ -2,13 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_M2M_CLIENT } from '../src/index.js';
 import { resolveOptions } from '../src/options.js';
-import { authorizationUrl, basic, type Discovery, tokenRequest, useEmulator, verify } from './support.js';
-
-const m2mBasic = `Basic ${Buffer.from(`${DEFAULT_M2M_CLIENT.clientId}:${DEFAULT_M2M_CLIENT.clientSecret}`).toString('base64')}`;
-
-function clientCredentials(d: Discovery, params: Record<string, string> = {}, authorization = m2mBasic) {
-  return tokenRequest(d, { grant_type: 'client_credentials', ...params }, { headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' } });
-}
+import { authorizationUrl, basic, clientCredentials, useEmulator, verify } from './support.js';
 
 describe('client_credentials grant (machine to machine)', () => {
   const pool = useEmulator();

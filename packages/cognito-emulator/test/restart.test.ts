@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { spawnEmulator } from '../src/index.js';
-import { discover, login, refresh, useEmulator, verify } from './support.js';
+import { clientCredentials, discover, login, refresh, useEmulator, verify } from './support.js';
 
 describe('spawned emulator lifecycle', () => {
   const pool = useEmulator();
 
   it('comes back after SIGKILL on the same port with the same keys, grants and counters', async () => {
     const tokens = await login(pool.d);
+    expect((await clientCredentials(pool.d, { scope: 'stats/read' })).status).toBe(200);
     const { port, issuer } = pool.idp;
     const pid = pool.idp.pid;
 
@@ -24,7 +25,7 @@ describe('spawned emulator lifecycle', () => {
     // The grant survived: the old refresh token works.
     const res = await refresh(fresh, tokens.refresh_token!);
     expect(res.status).toBe(200);
-    expect((await pool.idp.stats()).grants).toEqual({ authorization_code: 1, refresh_token: 1 });
+    expect((await pool.idp.stats()).grants).toEqual({ authorization_code: 1, refresh_token: 1, client_credentials: 1 });
   });
 
   it('restarts a running emulator gracefully', async () => {

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { afterAll, beforeAll } from 'vitest';
-import { DEFAULT_CLIENT, signIn, spawnEmulator, type EmulatorOptions, type SpawnedEmulator } from '../src/index.js';
+import { DEFAULT_CLIENT, DEFAULT_M2M_CLIENT, signIn, spawnEmulator, type EmulatorOptions, type SpawnedEmulator } from '../src/index.js';
 import { CookieJar } from '../src/sign-in.js';
 
 export const REDIRECT_URI = 'http://localhost:5173/auth/callback';
@@ -72,6 +72,13 @@ export async function login(d: Discovery, username = 'alice'): Promise<Record<st
 
 export function refresh(d: Discovery, refreshToken: string): Promise<TokenResponse> {
   return tokenRequest(d, { grant_type: 'refresh_token', refresh_token: refreshToken });
+}
+
+export const m2mBasic = `Basic ${Buffer.from(`${DEFAULT_M2M_CLIENT.clientId}:${DEFAULT_M2M_CLIENT.clientSecret}`).toString('base64')}`;
+
+/** A client_credentials request, as the default M2M client unless `authorization` says otherwise. */
+export function clientCredentials(d: Discovery, params: Record<string, string> = {}, authorization = m2mBasic): Promise<TokenResponse> {
+  return tokenRequest(d, { grant_type: 'client_credentials', ...params }, { headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' } });
 }
 
 export async function verify(d: Discovery, token: string): Promise<{ payload: JWTPayload; header: ReturnType<typeof decodeProtectedHeader> }> {
