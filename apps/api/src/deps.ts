@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { RedisStore } from 'connect-redis';
 import type { Config } from './config.js';
@@ -6,6 +7,8 @@ import { OidcClient } from './auth/oidc-client.js';
 import { ActiveSessions } from './observability/active-sessions.js';
 import { Metrics } from './observability/metrics.js';
 import { Forwarding } from './proxy/forwarding.js';
+import { RouteTable } from './routing/route-table.js';
+import { ClientTokenProvider } from './tokens/client-token-provider.js';
 import { InFlightLimiter } from './proxy/in-flight.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
 import { createRedis, type Redis } from './redis/client.js';
@@ -30,6 +33,12 @@ export interface Deps {
   upstream: UpstreamProxy;
   /** Per-session cap on `/api/*` calls in flight on this instance. */
   inFlight: InFlightLimiter;
+  /** The route table (`API_ROUTES` / `API_ROUTES_FILE`, or `API_UPSTREAM_URL` alone), compiled once. */
+  routes: RouteTable;
+  /** The BFF's own `client_credentials` tokens for `client` routes. */
+  clientTokens: ClientTokenProvider;
+  /** The client's address as far as `TRUST_PROXY` believes the forwarding chain (what Express calls `req.ip`). */
+  clientIp: (req: IncomingMessage) => string;
   cookieName: string;
   endSession: (sid: string) => Promise<void>;
   /** Sliding idle timeout: last activity and the throttled touch (issue 5). */
@@ -49,9 +58,11 @@ export interface DepsOptions {
 
 /** Wires the services of one API process. Connecting Redis is left to the caller ({@link connectDeps}). */
 export function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Deps {
+  const forwarding = new Forwarding(config.trustProxy, config.publicUrl);
+  const cipher = new TokenCipher(config.sessionSecret);
   const redis = createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes }, logger);
   const oidc = new OidcClient(config, logger);
-  const tokens = new TokenStore(redis, new TokenCipher(config.sessionSecret), config.redisKeyPrefix);
+  const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
   const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecret);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
@@ -75,8 +86,14 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
       ...options.refresh,
     }),
     bearer: new BearerVerifier(oidc, config.cognito.issuer, config.cognito.clientId, config.idpTimeoutMs),
-    upstream: new UpstreamProxy(new Forwarding(config.trustProxy, config.publicUrl), config.requestBodyIdleTimeoutMs, logger, metrics),
+    upstream: new UpstreamProxy(forwarding, config.requestBodyIdleTimeoutMs, logger, metrics),
     inFlight: new InFlightLimiter(config.maxRequestsInFlightPerSession),
+    routes: new RouteTable(config.routes),
+    clientTokens: new ClientTokenProvider(redis, cipher, oidc, config.redisKeyPrefix, config.m2mClient.clientId, logger, {
+      skewSeconds: config.refreshSkewSeconds,
+      maxWaitMs: config.idpTimeoutMs + 5_000,
+    }),
+    clientIp: (req) => forwarding.clientIp(req),
     cookieName: cookieName(config),
     metrics,
     activeSessions,

@@ -96,6 +96,21 @@ async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, pat
       rt.behaviour = next;
       return sendJson(res, 200, rt.behaviour);
     }
+    case 'POST /__emulator/groups': {
+      // Cognito's AdminAddUserToGroup / AdminRemoveUserFromGroup in one: tokens issued from now on carry the new groups
+      let input: unknown;
+      try {
+        input = JSON.parse(await readBody(req));
+      } catch {
+        return sendJson(res, 400, { error: 'body must be JSON' });
+      }
+      const { username, groups } = (input ?? {}) as { username?: unknown; groups?: unknown };
+      const user = rt.options.users.find((u) => u.username === username);
+      if (!user) return sendJson(res, 404, { error: `no user ${String(username)}` });
+      if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) return sendJson(res, 400, { error: 'groups must be an array of strings' });
+      user.groups = [...groups];
+      return sendJson(res, 200, { username: user.username, groups: user.groups });
+    }
     default:
       return sendJson(res, 404, { error: `no emulator hook ${route}` });
   }

@@ -19,6 +19,8 @@ export interface SpawnedEmulator {
   stats(): Promise<EmulatorStats>;
   reset(): Promise<void>;
   setBehaviour(b: EmulatorBehaviour): Promise<void>;
+  /** Sets a user's groups (Cognito's AdminAddUserToGroup): tokens issued from now on carry them. Not kept across restart(). */
+  setGroups(username: string, groups: string[]): Promise<void>;
   /** SIGTERM and wait; forgets the stored grants. */
   stop(): Promise<void>;
   /** SIGKILL and wait, for outage tests. */
@@ -145,6 +147,9 @@ export async function spawnEmulator(opts: EmulatorOptions = {}): Promise<Spawned
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(b),
       });
+    },
+    setGroups: async (username, groups) => {
+      await admin(origin, 'groups', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, groups }) });
     },
     stop: async () => {
       await terminate('SIGTERM');

@@ -50,6 +50,7 @@ export const ERROR_STATUS = {
   session_store_unavailable: 503,
   upstream_unavailable: 502,
   upstream_timeout: 504,
+  client_token_rejected: 502,
   internal_error: 500,
 } as const;
 

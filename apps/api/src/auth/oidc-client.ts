@@ -8,7 +8,9 @@ export interface GrantedTokens {
   refreshToken?: string;
   idToken?: string;
   expiresIn: number;
-  /** Validated ID token claims (code grant only). */
+  /** `scope` of the token response, when the IdP sent one (RFC 6749 §5.1: omitted when as requested). */
+  scope?: string;
+  /** Validated ID token claims, when the response had an ID token. */
   claims?: Record<string, unknown>;
 }
 
@@ -171,7 +173,9 @@ export class OidcClient {
   async refreshTokenGrant(refreshToken: string): Promise<GrantedTokens> {
     const configuration = await this.configuration();
     try {
-      return toGranted(await oidc.refreshTokenGrant(configuration, refreshToken));
+      const response = await oidc.refreshTokenGrant(configuration, refreshToken);
+      // a refresh that returns an ID token (validated by openid-client) carries the user's current groups
+      return toGranted(response, response.claims() as Record<string, unknown> | undefined);
     } catch (err) {
       throw toIdpError(err);
     }
@@ -262,6 +266,7 @@ function toGranted(response: oidc.TokenEndpointResponse, claims?: Record<string,
     refreshToken: response.refresh_token,
     idToken: response.id_token,
     expiresIn: typeof response.expires_in === 'number' ? response.expires_in : 3600,
+    ...(typeof response.scope === 'string' ? { scope: response.scope } : {}),
     claims,
   };
 }

@@ -17,6 +17,7 @@ const TITLES: Record<ErrorCode, string> = {
   session_store_unavailable: 'Session store unavailable',
   upstream_unavailable: 'Upstream unavailable',
   upstream_timeout: 'Upstream timeout',
+  client_token_rejected: 'Client token refused by the identity provider',
   internal_error: 'Internal error',
 };
 

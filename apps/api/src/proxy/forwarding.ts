@@ -45,6 +45,11 @@ export class Forwarding {
     this.#host = url.host;
   }
 
+  /** The client's address: the first address of the chain `TRUST_PROXY` does not vouch for (Express's `req.ip`). */
+  clientIp(req: IncomingMessage): string {
+    return proxyaddr(req, this.#trust);
+  }
+
   /** Writes the forwarding headers of `req` into `out`. */
   apply(req: IncomingMessage, out: Record<string, string | string[]>): void {
     // proxyaddr.all: the peer first, then each believed X-Forwarded-For hop, up to the first untrusted one

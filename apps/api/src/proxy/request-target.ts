@@ -19,12 +19,13 @@ const CONTROL = /[\x00-\x1f\x7f\\]/;
 
 /**
  * Normalises and checks a raw request target (`/api/...?...`): refuses fragments, backslashes,
- * whitespace, control and non-ASCII characters, malformed percent-encodings, and any path that
+ * whitespace, control and non-ASCII characters, malformed percent-encodings, empty segments, and any path that
  * holds a dot segment once decoded, even decoded several times or with `%2F` read as `/`.
  * Percent-encoded unreserved characters are decoded and other escapes upper-cased, so
  * `/api/%6Frders` is matched and forwarded as `/api/orders`.
  */
 export function parseRequestTarget(raw: string): RequestTarget {
+  if (!raw.startsWith('/')) return { kind: 'bad', reason: 'The request target must be an absolute path.' };
   if (!ALLOWED.test(raw)) return { kind: 'bad', reason: 'The request target holds a character that is not allowed (fragment, backslash, space, control or non-ASCII).' };
   const q = raw.indexOf('?');
   const rawPath = q === -1 ? raw : raw.slice(0, q);
@@ -32,6 +33,8 @@ export function parseRequestTarget(raw: string): RequestTarget {
   if (/%(?![0-9a-f]{2})/i.test(raw)) return { kind: 'bad', reason: 'The request target holds a malformed percent-encoding.' };
   const path = rawPath.replace(ENCODED_UNRESERVED, (m) => String.fromCharCode(parseInt(m.slice(1), 16))).replace(PERCENT, (m) => m.toUpperCase());
   if (climbs(path)) return { kind: 'bad', reason: 'Dot segments and backslashes are not allowed in API paths, in any encoding.' };
+  // `//` inside a path: an upstream that merges slashes would see other segments than the route table did
+  if (path.includes('//')) return { kind: 'bad', reason: 'Empty path segments (//) are not allowed in API paths.' };
   return { kind: 'ok', path, query };
 }
 

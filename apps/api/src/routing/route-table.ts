@@ -1,4 +1,5 @@
 import type { ApiRoute } from '@app/shared-types';
+import { parseRequestTarget } from '../proxy/request-target.js';
 
 /** A request target matched to its route: where it goes and under which policy. */
 export interface RouteMatch {
@@ -14,7 +15,7 @@ export type RouteResolution =
   | ({ kind: 'match' } & RouteMatch)
   /** No route's prefix covers the path: `404 not_found`. */
   | { kind: 'not_found' }
-  /** A path an upstream could read differently than the table does (dot segments, `//`, encoded `/`): `400 bad_request`. */
+  /** A path an upstream could read differently than the table does (request-target.ts): `400 bad_request`. */
   | { kind: 'bad_request'; reason: string };
 
 interface CompiledRoute {
@@ -24,33 +25,13 @@ interface CompiledRoute {
   basePath: string;
 }
 
-const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
-
-/**
- * Percent-decodes unreserved characters (RFC 3986 §6.2.2.2: same resource, so `/api/%6Frders` is
- * matched as `/api/orders` and cannot slip past that route's policy to a broader one) and
- * upper-cases the other escapes. An escaped `/`, `\` or control character is refused: the upstream
- * might decode it and see other segments than the table did.
- */
-function normalizePath(path: string): string | { reason: string } {
-  let refused: string | undefined;
-  const normalized = path.replace(/%([0-9A-Fa-f]{2})?/g, (escape, hex: string | undefined) => {
-    if (hex === undefined) {
-      refused ??= 'a % that starts no escape';
-      return escape;
-    }
-    const char = String.fromCharCode(parseInt(hex, 16));
-    if (UNRESERVED.test(char)) return char;
-    if (char === '/' || char === '\\' || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f) refused ??= 'an escaped slash, backslash or control character';
-    return escape.toUpperCase();
-  });
-  return refused ? { reason: refused } : normalized;
-}
-
 /**
  * The route table, compiled once at start-up and immutable afterwards: the one place that decides
  * which route a path under `/api` belongs to (longest prefix, whole segments) and what path the
  * upstream sees. The HTTP proxy, WebSocket upgrades and forward auth all ask it the same question.
+ * Matching runs on the normalised request target (request-target.ts), so `/api/%6Frders` is
+ * matched as `/api/orders` and cannot slip past that route's policy to a broader one. Prefixes
+ * match case-sensitively, as paths are (RFC 3986).
  * @see ../../../../shared/docs/contract.md ("Several upstream APIs: the route table")
  */
 export class RouteTable {
@@ -79,19 +60,12 @@ export class RouteTable {
 
   /** Like {@link RouteTable.match}, but says why nothing matched: no route (`404`) or a malformed path (`400`). */
   resolve(target: string): RouteResolution {
-    const q = target.indexOf('?');
-    const rawPath = q === -1 ? target : target.slice(0, q);
-    const query = q === -1 ? '' : target.slice(q);
-    if (!rawPath.startsWith('/') || rawPath.includes('#') || rawPath.includes('\\')) return { kind: 'bad_request', reason: 'not an absolute path' };
-    const path = normalizePath(rawPath);
-    if (typeof path !== 'string') return { kind: 'bad_request', reason: path.reason };
-    const segments = path.split('/').slice(1);
-    if (segments.some((s) => s === '.' || s === '..')) return { kind: 'bad_request', reason: 'a . or .. segment' };
-    if (segments.slice(0, -1).some((s) => s === '')) return { kind: 'bad_request', reason: 'an empty segment (//)' };
-
+    const parsed = parseRequestTarget(target);
+    if (parsed.kind === 'bad') return { kind: 'bad_request', reason: parsed.reason };
+    const { path, query } = parsed;
     // longest prefix first: walk up one whole segment at a time (at most as many lookups as segments)
     for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
-      const compiled = this.#byPrefix.get(path.slice(0, end));
+      const compiled = this.#byPrefix.get(end === path.length ? path : path.slice(0, end));
       if (!compiled) continue;
       const upstreamPath = `${compiled.basePath}${path.slice(end)}` || '/';
       return { kind: 'match', route: compiled.route, origin: compiled.origin, upstreamPath: `${upstreamPath}${query}` };

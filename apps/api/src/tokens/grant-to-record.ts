@@ -26,6 +26,7 @@ export function recordFromCodeGrant(tokens: GrantedTokens, sessionTtlSeconds: nu
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     idToken: tokens.idToken,
+    ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
     accessTokenExpiresAt: now + tokens.expiresIn,
     accessTokenLifetime: tokens.expiresIn,
     sessionExpiresAt: now + sessionTtlSeconds,
@@ -36,15 +37,19 @@ export function recordFromCodeGrant(tokens: GrantedTokens, sessionTtlSeconds: nu
 
 /**
  * Applies a refresh response to a record: a returned refresh token replaces the old one (rotation),
- * none keeps it (Cognito's default); same for the ID token.
+ * none keeps it (Cognito's default); same for the ID token, the response's `scope`, and the user
+ * (a new ID token of the same subject carries their current groups, e.g. after an admin changed them).
  */
 export function recordAfterRefresh(previous: TokenRecord, tokens: GrantedTokens, now = nowSeconds()): TokenRecord {
+  const user = tokens.claims && String(tokens.claims.sub) === previous.user.sub ? userFromClaims(tokens.claims) : previous.user;
   return {
     ...previous,
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken ?? previous.refreshToken,
     idToken: tokens.idToken ?? previous.idToken,
+    ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
     accessTokenExpiresAt: now + tokens.expiresIn,
     accessTokenLifetime: tokens.expiresIn,
+    user,
   };
 }

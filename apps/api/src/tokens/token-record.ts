@@ -16,6 +16,8 @@ export const tokenRecordSchema = z.object({
   idToken: z.string().min(1).optional(),
   /** Unix seconds, from `expires_in` at the time of the grant. */
   accessTokenExpiresAt: z.number().int(),
+  /** `scope` of the token response that issued the access token (the scopes of an opaque access token). */
+  scope: z.string().optional(),
   /** `expires_in` of the last grant, for the "half its lifetime" refresh rule. */
   accessTokenLifetime: z.number().int().nonnegative(),
   /** Unix seconds. */

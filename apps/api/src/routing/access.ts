@@ -1,0 +1,141 @@
+import type { IncomingMessage } from 'node:http';
+import type { ApiRoute, ErrorCode } from '@app/shared-types';
+import type { Deps } from '../deps.js';
+import { hasCsrfHeader } from '../http/csrf.js';
+import { lookupSession } from '../session/session-lookup.js';
+import type { TokenRecord } from '../tokens/token-record.js';
+import { bearerClaims, sessionClaims, type CallerClaims } from './claims.js';
+
+/** Who a granted call is made for: what the forward-auth headers and the logs may say of them. */
+export interface CallerIdentity {
+  sub: string;
+  /** `cognito:username` (sessions) or `username` (Cognito access tokens), else the subject. */
+  username: string;
+  email?: string;
+  groups: readonly string[];
+}
+
+/**
+ * The one answer every entry point gets (HTTP proxy, WebSocket upgrade, forward auth): the token
+ * to attach (none for `none` routes and anonymous callers) and the caller's key for the in-flight
+ * limit, or the error to answer instead. `clearCookie`: the cookie named a session that is gone.
+ */
+export type Access =
+  | { kind: 'granted'; token: string | undefined; caller: string; identity?: CallerIdentity; clearCookie?: boolean }
+  | { kind: 'denied'; code: ErrorCode; detail?: string; clearCookie?: boolean };
+
+/**
+ * How a cookie call proves it is not cross-site: `header` needs `X-CSRF: 1` on every call (`/api/*`);
+ * `unsafe-methods` only on methods other than GET, HEAD and OPTIONS (forward auth, where the
+ * original method is what counts); `origin`: the caller already checked the `Origin` (WebSocket
+ * handshakes, which cannot carry custom headers).
+ */
+export type CsrfRule = { kind: 'header' } | { kind: 'unsafe-methods'; method: string } | { kind: 'origin' };
+
+/** Who is calling, as far as credentials go, before any route policy applies. */
+type Caller =
+  | { kind: 'bearer'; token: string; claims: CallerClaims; identity: CallerIdentity }
+  | { kind: 'session'; sid: string; record: TokenRecord }
+  | { kind: 'anonymous'; hadCookie: boolean };
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Decides one call on one route: who is calling (a verified bearer token, the cookie session's
+ * access token refreshed first when needed, or nobody), whether the route's policy lets them
+ * (`groups`, `scopes`, signed-in or not), and which token goes upstream (`token`). Routes only
+ * parse and respond; every piece of policy lives here.
+ * @see ../../../../shared/docs/contract.md ("Several upstream APIs: the route table")
+ */
+export async function authorize(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf: CsrfRule = { kind: 'header' }): Promise<Access> {
+  const anonymousCaller = `anonymous:${deps.clientIp(req)}`;
+  if (route.token === 'none' || (route.token === 'client' && route.anonymous)) {
+    // no user is checked, so no credential is looked at; the cookie still needs its CSRF proof
+    if (hasSessionCookie(deps, req) && !csrfPassed(req, csrf)) return csrfDenied();
+    return route.token === 'none' ? { kind: 'granted', token: undefined, caller: anonymousCaller } : clientToken(deps, route, anonymousCaller);
+  }
+
+  const found = await identify(deps, req, route, csrf);
+  if ('code' in found) return found;
+  const caller = found;
+  if (caller.kind === 'anonymous') {
+    if (route.token === 'user-or-anonymous') return { kind: 'granted', token: undefined, caller: anonymousCaller, clearCookie: caller.hadCookie };
+    return { kind: 'denied', code: 'unauthenticated', clearCookie: caller.hadCookie };
+  }
+
+  const claims = caller.kind === 'bearer' ? caller.claims : sessionClaims(caller.record);
+  const refused = policyRefusal(route, claims);
+  if (refused) return { kind: 'denied', code: 'forbidden', detail: refused };
+  const key = caller.kind === 'bearer' ? `bearer:${caller.identity.sub}` : `session:${caller.sid}`;
+  const identity = caller.kind === 'bearer' ? caller.identity : sessionIdentity(caller.record);
+  if (route.token === 'client') return clientToken(deps, route, key, identity);
+  return { kind: 'granted', token: caller.kind === 'bearer' ? caller.token : caller.record.accessToken, caller: key, identity };
+}
+
+/** The caller behind the request's credentials, or why it cannot be known (a denial to answer). */
+async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf: CsrfRule): Promise<Caller | Extract<Access, { kind: 'denied' }>> {
+  const authorization = req.headers.authorization;
+  if (authorization !== undefined) {
+    const token = BEARER.exec(authorization)?.[1];
+    if (!token) return { kind: 'denied', code: 'invalid_token', detail: 'Authorization must be "Bearer <access token>".' };
+    const verdict = await deps.bearer.verify(token);
+    if (verdict.kind === 'unavailable') return { kind: 'denied', code: 'idp_unavailable' };
+    if (verdict.kind === 'invalid') return { kind: 'denied', code: 'invalid_token', detail: verdict.reason };
+    const claims = bearerClaims(verdict.claims);
+    const sub = String(verdict.claims.sub ?? verdict.claims.client_id);
+    const username = typeof verdict.claims.username === 'string' ? verdict.claims.username : sub;
+    return { kind: 'bearer', token, claims, identity: { sub, username, groups: claims.groups } };
+  }
+  if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
+  if (!csrfPassed(req, csrf)) return csrfDenied();
+  const found = await lookupSession(deps, req);
+  if (found.kind === 'anonymous') return found;
+  const result = await deps.refresher.ensureFresh(found.sid, found.current);
+  if (result.kind === 'fresh') return { kind: 'session', sid: found.sid, record: result.current.record };
+  // an ended session is nobody: anonymous where the route allows it, 401 elsewhere
+  if (result.kind === 'none') return { kind: 'anonymous', hadCookie: true };
+  if (result.code === 'session_expired') {
+    return route.token === 'user-or-anonymous' ? { kind: 'anonymous', hadCookie: true } : { kind: 'denied', code: 'session_expired', clearCookie: true };
+  }
+  return { kind: 'denied', code: result.code };
+}
+
+/** Why the route's `groups` or `scopes` refuse these claims, or `undefined` when they allow them. */
+function policyRefusal(route: ApiRoute, claims: CallerClaims): string | undefined {
+  if (route.groups && !route.groups.some((g) => claims.groups.includes(g))) return `This route needs membership in one of: ${route.groups.join(', ')}.`;
+  // on `client` routes the scopes are what the BFF asks for, not a requirement on the user
+  if (route.token !== 'client' && route.scopes) {
+    const missing = route.scopes.filter((s) => !claims.scopes.has(s));
+    if (missing.length) return `The access token lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`;
+  }
+  return undefined;
+}
+
+async function clientToken(deps: Deps, route: ApiRoute, caller: string, identity?: CallerIdentity): Promise<Access> {
+  const result = await deps.clientTokens.get(route.scopes ?? []);
+  if (result.kind === 'token') return { kind: 'granted', token: result.token, caller, ...(identity ? { identity } : {}) };
+  if (result.code === 'client_grant_rejected') {
+    return { kind: 'denied', code: 'client_token_rejected', detail: `The identity provider refused the BFF's client_credentials grant${result.oauthError ? ` (${result.oauthError})` : ''}: check the M2M app client and the route's scopes.` };
+  }
+  return { kind: 'denied', code: result.code };
+}
+
+function sessionIdentity(record: TokenRecord): CallerIdentity {
+  const { user } = record;
+  return { sub: user.sub, username: user.username ?? user.sub, ...(user.email ? { email: user.email } : {}), groups: sessionClaims(record).groups };
+}
+
+function hasSessionCookie(deps: Deps, req: IncomingMessage): boolean {
+  return req.headers.cookie?.includes(deps.cookieName) ?? false;
+}
+
+function csrfPassed(req: IncomingMessage, rule: CsrfRule): boolean {
+  if (rule.kind === 'origin') return true;
+  if (rule.kind === 'unsafe-methods' && SAFE_METHODS.has(rule.method)) return true;
+  return hasCsrfHeader(req);
+}
+
+function csrfDenied(): Extract<Access, { kind: 'denied' }> {
+  return { kind: 'denied', code: 'csrf_header_missing', detail: 'Send the header X-CSRF: 1 with calls that carry the session cookie.' };
+}
