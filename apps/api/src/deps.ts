@@ -92,6 +92,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     clientTokens: new ClientTokenProvider(redis, cipher, oidc, config.redisKeyPrefix, config.m2mClient.clientId, logger, {
       skewSeconds: config.refreshSkewSeconds,
       maxWaitMs: config.idpTimeoutMs + 5_000,
+      observer: metrics,
     }),
     clientIp: (req) => forwarding.clientIp(req),
     cookieName: cookieName(config),

@@ -141,8 +141,8 @@ describe('GET /metrics', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(text).toMatch(/^bff_process_cpu_seconds_total /m);
     expect(text).toMatch(/^bff_nodejs_eventloop_lag_seconds /m);
-    expect(sample(text, 'bff_http_request_duration_seconds_count{route="health",status_class="2xx"}')).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'bff_http_request_duration_seconds_count{route="api",status_class="4xx"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'bff_http_request_duration_seconds_count{route="health",status_class="2xx",api_route=""}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'bff_http_request_duration_seconds_count{route="api",status_class="4xx",api_route="/api"}')).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps cardinality bounded: raw paths never become labels', async () => {
@@ -153,9 +153,11 @@ describe('GET /metrics', () => {
     }
     const { text } = await metricsText(bff);
     expect(text).not.toContain(marker);
-    const routes = new Set([...text.matchAll(/route="([^"]+)"/g)].map((m) => m[1]));
+    const routes = new Set([...text.matchAll(/[{,]route="([^"]+)"/g)].map((m) => m[1]));
     for (const route of routes) expect(['api', 'session', 'auth', 'health', 'web', 'other']).toContain(route);
-    expect(sample(text, 'bff_http_request_duration_seconds_count{route="other",status_class="4xx"}')).toBeGreaterThanOrEqual(5);
+    const apiRoutes = new Set([...text.matchAll(/api_route="([^"]*)"/g)].map((m) => m[1]));
+    expect([...apiRoutes].sort()).toEqual(['', '/api']); // the configured prefixes, nothing else
+    expect(sample(text, 'bff_http_request_duration_seconds_count{route="other",status_class="4xx",api_route=""}')).toBeGreaterThanOrEqual(5);
   });
 
   it('counts refreshes by outcome with their duration, and requests that joined a refresh in flight', async () => {
@@ -202,7 +204,9 @@ describe('GET /metrics', () => {
 
     const deadUpstream = await startBff({ issuer: idp.issuer }); // upstream: a closed port
     started.push(deadUpstream);
-    expect((await fetch(`${deadUpstream.url}/api/x`, { headers: auth })).status).toBe(502);
+    // a token of its own: the first one may have expired (short-lived tokens here) while the second BFF started
+    const fresh = await tokensFor(idp.url, { id: 'local-client', secret: 'local-secret' });
+    expect((await fetch(`${deadUpstream.url}/api/x`, { headers: { authorization: `Bearer ${fresh.access_token}` } })).status).toBe(502);
     const dead = await metricsText(deadUpstream);
     expect(sample(dead.text, 'bff_upstream_errors_total{kind="unavailable"}')).toBe(1);
     expect(sample(dead.text, 'bff_upstream_errors_total{kind="timeout"}')).toBe(0);

@@ -31,7 +31,7 @@ export function requestLogger(logger: Logger, metrics?: Pick<Metrics, 'observeRe
     res.once('close', () => {
       const status = res.statusCode;
       const elapsed = performance.now() - started;
-      metrics?.observeRequest(req.url ?? '/', status, res.writableFinished, elapsed / 1000);
+      metrics?.observeRequest(req.url ?? '/', status, res.writableFinished, elapsed / 1000, res.route);
       const line = {
         reqId: id,
         method: req.method,

@@ -29,18 +29,32 @@ describe('routeGroup', () => {
 });
 
 describe('Metrics', () => {
-  it('labels requests by route group and status class, and aborted ones as such', async () => {
+  it('labels requests by route group, status class and matched route prefix (never the raw path), and aborted ones as such', async () => {
     const metrics = new Metrics({ serveWeb: false, processMetrics: false });
-    metrics.observeRequest('/api/a/b/c', 200, true, 0.01);
-    metrics.observeRequest('/api/d', 204, true, 0.02);
-    metrics.observeRequest('/api/d', 502, true, 0.02);
+    metrics.observeRequest('/api/a/b/c', 200, true, 0.01, '/api');
+    metrics.observeRequest('/api/d', 204, true, 0.02, '/api');
+    metrics.observeRequest('/api/d', 502, true, 0.02, '/api');
+    metrics.observeRequest('/api/orders/7', 200, true, 0.02, '/api/orders');
     metrics.observeRequest('/session', 200, false, 0.5);
     const { body, contentType } = await metrics.render();
     expect(contentType).toMatch(/^text\/plain/);
-    expect(body).toContain('bff_http_request_duration_seconds_count{route="api",status_class="2xx"} 2');
-    expect(body).toContain('bff_http_request_duration_seconds_count{route="api",status_class="5xx"} 1');
-    expect(body).toContain('bff_http_request_duration_seconds_count{route="session",status_class="aborted"} 1');
+    expect(body).toContain('bff_http_request_duration_seconds_count{route="api",status_class="2xx",api_route="/api"} 2');
+    expect(body).toContain('bff_http_request_duration_seconds_count{route="api",status_class="5xx",api_route="/api"} 1');
+    expect(body).toContain('bff_http_request_duration_seconds_count{route="api",status_class="2xx",api_route="/api/orders"} 1');
+    expect(body).toContain('bff_http_request_duration_seconds_count{route="session",status_class="aborted",api_route=""} 1');
     expect(body).not.toContain('/api/a');
+    expect(body).not.toContain('/api/orders/7');
+  });
+
+  it('counts where client-route tokens came from', async () => {
+    const metrics = new Metrics({ serveWeb: false, processMetrics: false });
+    metrics.clientToken('granted');
+    metrics.clientToken('memory');
+    metrics.clientToken('memory');
+    const { body } = await metrics.render();
+    expect(body).toContain('bff_client_token_total{source="memory"} 2');
+    expect(body).toContain('bff_client_token_total{source="granted"} 1');
+    expect(body).toContain('bff_client_token_total{source="failed"} 0');
   });
 
   it('exports a NaN active-session gauge when the count cannot be read, instead of failing the scrape', async () => {

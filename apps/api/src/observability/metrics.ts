@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ClientTokenObserver, ClientTokenSource } from '../tokens/client-token-provider.js';
 import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from '../tokens/refresh-observer.js';
 import { routeGroup, type RouteGroup } from './route-group.js';
 
@@ -28,10 +29,11 @@ type Child = { observe(value: number): void };
  * map lookup and a histogram bucket increment, never a Redis round trip.
  * @see https://prometheus.io/docs/practices/naming/
  */
-export class Metrics implements RefreshObserver {
+export class Metrics implements RefreshObserver, ClientTokenObserver {
   readonly registry = new Registry();
   readonly #serveWeb: boolean;
-  readonly #requests: Histogram<'route' | 'status_class'>;
+  readonly #requests: Histogram<'route' | 'status_class' | 'api_route'>;
+  readonly #clientTokens: Counter<'source'>;
   readonly #requestChildren = new Map<string, Child>();
   readonly #refreshes: Counter<'outcome'>;
   readonly #refreshDuration: Histogram<'outcome'>;
@@ -47,8 +49,8 @@ export class Metrics implements RefreshObserver {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'bff_' });
     this.#requests = new Histogram({
       name: 'bff_http_request_duration_seconds',
-      help: 'Time from the first byte of a request to the end of its response, by route group and status class.',
-      labelNames: ['route', 'status_class'],
+      help: 'Time from the first byte of a request to the end of its response, by route group, status class and (for /api/*) the matched route table prefix.',
+      labelNames: ['route', 'status_class', 'api_route'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
@@ -83,6 +85,13 @@ export class Metrics implements RefreshObserver {
       labelNames: ['kind'],
       registers,
     });
+    this.#clientTokens = new Counter({
+      name: 'bff_client_token_total',
+      help: "Tokens for `client` routes, by where they came from: memory and redis (cache hits), granted (a client_credentials grant at the IdP), failed.",
+      labelNames: ['source'],
+      registers,
+    });
+    for (const source of ['memory', 'redis', 'granted', 'failed'] satisfies ClientTokenSource[]) this.#clientTokens.inc({ source }, 0);
     this.#sessionsStarted = new Counter({ name: 'bff_sessions_started_total', help: 'Sign-ins that created a session (this process).', registers });
     this.#sessionsEnded = new Counter({
       name: 'bff_sessions_ended_total',
@@ -107,12 +116,13 @@ export class Metrics implements RefreshObserver {
   }
 
   /** Records one finished request (called from the request log line, which already measured it). */
-  observeRequest(url: string, status: number, finished: boolean, seconds: number): void {
-    const key = `${routeGroup(url, this.#serveWeb)}|${finished ? statusClass(status) : 'aborted'}`;
+  observeRequest(url: string, status: number, finished: boolean, seconds: number, apiRoute = ''): void {
+    const key = `${routeGroup(url, this.#serveWeb)}|${finished ? statusClass(status) : 'aborted'}|${apiRoute}`;
     let child = this.#requestChildren.get(key);
     if (!child) {
       const [route, status_class] = key.split('|') as [RouteGroup, string];
-      child = this.#requests.labels({ route, status_class });
+      // api_route is a configured prefix (bounded by the route table), never the raw path
+      child = this.#requests.labels({ route, status_class, api_route: apiRoute });
       this.#requestChildren.set(key, child);
     }
     child.observe(seconds);
@@ -132,6 +142,11 @@ export class Metrics implements RefreshObserver {
   /** {@link RefreshObserver}: a request joined an in-process refresh. */
   joinedInflight(): void {
     this.#joined.inc();
+  }
+
+  /** {@link ClientTokenObserver}: where a `client` route's token came from. */
+  clientToken(source: ClientTokenSource): void {
+    this.#clientTokens.inc({ source });
   }
 
   /** One failed upstream call. */

@@ -32,6 +32,16 @@ export interface ClientTokenOptions {
   pollMs?: number;
   /** Longest a waiter waits for another instance's grant. Default 15000 (give it IDP_TIMEOUT_MS + 5 s). */
   maxWaitMs?: number;
+  /** Told where each token came from (metrics): process memory, Redis, a new grant, or nowhere. */
+  observer?: ClientTokenObserver;
+}
+
+/** Where a `client` route's token came from. */
+export type ClientTokenSource = 'memory' | 'redis' | 'granted' | 'failed';
+
+/** Receives one event per {@link ClientTokenProvider.get} answer (and per grant). */
+export interface ClientTokenObserver {
+  clientToken(source: ClientTokenSource): void;
 }
 
 /** What is sealed into Redis: never a bare token. */
@@ -49,6 +59,7 @@ const FAILURE_MARKER_MS = 2_000;
 
 /** The cache key of a client and scope set: also the AAD its sealed entry is bound to. */
 function cacheKeyOf(clientId: string, scopes: readonly string[]): string {
+  // sorted and de-duplicated: the same scope set in any order is one token
   return `${clientId} ${[...new Set(scopes)].sort().join(' ')}`;
 }
 
@@ -75,6 +86,7 @@ function keysOf(prefix: string, cacheKey: string) {
  */
 export class ClientTokenProvider {
   readonly #memory = new Map<string, Cached>();
+  readonly #keyOf = new WeakMap<readonly string[], string>();
   readonly #inflight = new Map<string, Promise<ClientTokenResult>>();
   readonly #skewMs: number;
   readonly #leaseMs: number;
@@ -90,7 +102,7 @@ export class ClientTokenProvider {
     /** Cache entries are per client: changing `COGNITO_M2M_CLIENT_ID` never serves the old client's token. */
     private readonly clientId: string,
     private readonly logger: Logger,
-    options: ClientTokenOptions = {},
+    private readonly options: ClientTokenOptions = {},
   ) {
     this.#skewMs = (options.skewSeconds ?? 60) * 1000;
     this.#leaseMs = options.leaseMs ?? 5_000;
@@ -100,10 +112,17 @@ export class ClientTokenProvider {
 
   /** A valid access token for `scopes` (order and duplicates do not matter), fetched only when the cached one is due. */
   get(scopes: readonly string[]): Promise<ClientTokenResult> {
-    const scopeSet = [...new Set(scopes)].sort();
-    const cacheKey = cacheKeyOf(this.clientId, scopeSet);
+    let cacheKey = this.#keyOf.get(scopes); // routes' scope arrays are frozen and long-lived: normalised once each
+    if (cacheKey === undefined) {
+      cacheKey = cacheKeyOf(this.clientId, scopes);
+      this.#keyOf.set(scopes, cacheKey);
+    }
     const held = this.#memory.get(cacheKey);
-    if (held && Date.now() < held.refreshAt) return Promise.resolve({ kind: 'token', token: held.token, expiresAt: held.expiresAt });
+    if (held && Date.now() < held.refreshAt) {
+      this.options.observer?.clientToken('memory');
+      return Promise.resolve({ kind: 'token', token: held.token, expiresAt: held.expiresAt });
+    }
+    const scopeSet = [...new Set(scopes)].sort();
     let pending = this.#inflight.get(cacheKey);
     if (!pending) {
       pending = this.#obtain(cacheKey, scopeSet).finally(() => this.#inflight.delete(cacheKey));
@@ -113,13 +132,19 @@ export class ClientTokenProvider {
   }
 
   async #obtain(cacheKey: string, scopes: string[]): Promise<ClientTokenResult> {
+    const result = await this.#obtainFrom(cacheKey, scopes);
+    if (result.kind === 'error') this.options.observer?.clientToken('failed');
+    return result;
+  }
+
+  async #obtainFrom(cacheKey: string, scopes: string[]): Promise<ClientTokenResult> {
     const keys = keysOf(this.prefix, cacheKey);
     const started = Date.now();
     let seen: Cached | undefined; // due for a new one, but maybe still valid: better than an error
     try {
       for (;;) {
         const cached = await this.#read(keys.token, cacheKey);
-        if (cached && Date.now() < cached.refreshAt) return this.#remember(cacheKey, cached);
+        if (cached && Date.now() < cached.refreshAt) return this.#remember(cacheKey, cached, 'redis');
         seen = cached ?? seen;
 
         const lease = await acquireLease(this.redis, keys.lease, this.#leaseMs, (err: unknown) =>
@@ -149,7 +174,7 @@ export class ClientTokenProvider {
   /** Under the lease: look once more (another instance may have just written), else ask the IdP and cache the answer. */
   async #grantHolding(cacheKey: string, scopes: string[], keys: ReturnType<typeof keysOf>, seen: Cached | undefined): Promise<ClientTokenResult> {
     const cached = await this.#read(keys.token, cacheKey);
-    if (cached && Date.now() < cached.refreshAt) return this.#remember(cacheKey, cached);
+    if (cached && Date.now() < cached.refreshAt) return this.#remember(cacheKey, cached, 'redis');
     seen = cached ?? seen;
 
     const t0 = Date.now();
@@ -176,7 +201,7 @@ export class ClientTokenProvider {
     };
     await this.redis.set(keys.token, this.cipher.seal(JSON.stringify(entry), cacheKey), { PX: Math.max(1, lifetimeMs) });
     this.logger.info({ event: 'client_token', outcome: 'granted', scopes, durationMs: now - t0, expiresIn: granted.expiresIn }, 'client_credentials token fetched');
-    return this.#remember(cacheKey, entry);
+    return this.#remember(cacheKey, entry, 'granted');
   }
 
   /** Reads and opens the sealed entry; one that does not open (tampered, other secret, other key) counts as none. */
@@ -191,7 +216,8 @@ export class ClientTokenProvider {
     }
   }
 
-  #remember(cacheKey: string, entry: Cached): ClientTokenResult {
+  #remember(cacheKey: string, entry: Cached, source: ClientTokenSource): ClientTokenResult {
+    this.options.observer?.clientToken(source);
     this.#memory.set(cacheKey, entry);
     return { kind: 'token', token: entry.token, expiresAt: entry.expiresAt };
   }
