@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
+import { loadConfig } from '../src/config.js';
 import { buildOpenApiDocument, renderOpenApiFile } from '../src/contract/openapi.js';
 import { sessionResponseSchema } from '../src/contract/schemas.js';
 import { sessionCookieFrom, signInAs, startBff, type TestBff } from './support/bff.js';
@@ -31,6 +32,27 @@ describe('the OpenAPI document', () => {
     for (const op of Object.values(paths['/api/{path}']!)) {
       expect(op.security).toEqual([{ sessionCookie: [], csrfHeader: [] }, { bearerToken: [] }]);
     }
+  });
+
+  it('describes each route of a configured route table with its policy, never its upstream address', async () => {
+    const routes = loadConfig({
+      API_ROUTES: JSON.stringify([
+        { prefix: '/api/orders', upstream: 'http://orders.internal:8080/v1', groups: ['staff'] },
+        { prefix: '/api/catalog', upstream: 'http://catalog.internal', token: 'user-or-anonymous' },
+        { prefix: '/api/stats', upstream: 'http://stats.internal', token: 'client', scopes: ['stats/read'], anonymous: true },
+      ]),
+      COGNITO_M2M_CLIENT_ID: 'm2m',
+      COGNITO_M2M_CLIENT_SECRET: 'm2m-secret',
+    }).routes;
+    const configured = buildOpenApiDocument({ routes });
+    expect((await new Validator().validate(structuredClone(configured))).valid).toBe(true);
+    const paths = configured.paths as Record<string, Record<string, { security: unknown[]; description: string; responses: Record<string, unknown> }>>;
+    expect(Object.keys(paths).filter((p) => p.startsWith('/api'))).toEqual(['/api/orders/{path}', '/api/catalog/{path}', '/api/stats/{path}']);
+    expect(paths['/api/orders/{path}']!.get!.description).toContain('`staff`');
+    expect(paths['/api/orders/{path}']!.get!.responses['403']).toBeDefined();
+    expect(paths['/api/catalog/{path}']!.get!.security).toContainEqual({});
+    expect(paths['/api/stats/{path}']!.get!.security).toEqual([{}]);
+    expect(JSON.stringify(configured)).not.toMatch(/\.internal/);
   });
 
   it('takes its component schemas from the zod schemas (no hand-written copy)', () => {

@@ -3,8 +3,8 @@ import type { Deps } from '../deps.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 /** `GET /openapi.json`: the OpenAPI 3.1 description, built once, with this deployment's cookie name. */
-export function openApiRoutes(deps: Pick<Deps, 'cookieName'>): Router {
-  const body = JSON.stringify(buildOpenApiDocument({ cookieName: deps.cookieName }));
+export function openApiRoutes(deps: Pick<Deps, 'cookieName' | 'config'>): Router {
+  const body = JSON.stringify(buildOpenApiDocument({ cookieName: deps.cookieName, routes: deps.config.routes }));
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
     res.set({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' }).status(200).send(body);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@app/shared-types';
+import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ApiRoute, type ErrorCode } from '@app/shared-types';
 import { titleOf } from '../http/errors.js';
 import { COMPONENT_SCHEMAS, type ComponentName } from './schemas.js';
 
@@ -16,6 +16,8 @@ type Json = Record<string, unknown>;
 export interface OpenApiOptions {
   /** The session cookie's name (`__Host-bff.sid` behind https). */
   cookieName?: string;
+  /** The configured route table; the document then describes each route's policy. */
+  routes?: readonly ApiRoute[];
 }
 
 /** Version of the API described (the package version). */
@@ -177,31 +179,57 @@ const API_PROBLEMS = problems(
   'session_expired',
   'invalid_token',
   'csrf_header_missing',
+  'forbidden',
+  'not_found',
   'method_not_allowed',
   'request_timeout',
   'rate_limited',
   'upstream_unavailable',
+  'client_token_rejected',
   'idp_unavailable',
   'session_store_unavailable',
   'upstream_timeout',
 );
 const apiProblemName = (status: string) => `ApiProblem${status}`;
 
-function apiOperation(method: (typeof API_METHODS)[number]) {
+/** Who may call a route and what goes upstream, in words, for its operations' description (never the upstream's address). */
+function routePolicy(route: ApiRoute): string {
+  const who: Record<ApiRoute['token'], string> = {
+    user: "The signed-in user's access token is sent upstream.",
+    'user-or-anonymous': "With a session or bearer token, the user's access token is sent upstream; without, the call goes upstream with no `Authorization`.",
+    client: `The BFF's own client_credentials token (scopes ${route.scopes?.map((x) => `\`${x}\``).join(', ') ?? ''}) is sent upstream; ${route.anonymous ? 'callers need no session.' : 'the caller must still be signed in.'}`,
+    none: 'No `Authorization` is sent upstream; callers need no session.',
+  };
+  const rules = [
+    route.groups ? `Callers must be in one of the groups ${route.groups.map((g) => `\`${g}\``).join(', ')} (else \`403 forbidden\`).` : '',
+    route.token !== 'client' && route.scopes ? `The access token must carry every scope of ${route.scopes.map((x) => `\`${x}\``).join(', ')} (else \`403 forbidden\`).` : '',
+  ];
+  return [who[route.token], ...rules, `The upstream gets ${route.timeoutMs} ms to answer with its headers.`].filter(Boolean).join(' ');
+}
+
+/** Security requirements of a route's operations: who can call it. */
+function routeSecurity(route: ApiRoute): Json[] {
+  const user = [{ sessionCookie: [], csrfHeader: [] }, { bearerToken: [] }];
+  if (route.token === 'user' || (route.token === 'client' && !route.anonymous)) return user;
+  if (route.token === 'user-or-anonymous') return [...user, {}];
+  return [{}];
+}
+
+function apiOperation(method: (typeof API_METHODS)[number], route: ApiRoute, index: number) {
   const hasBody = method === 'post' || method === 'put' || method === 'patch' || method === 'delete';
+  const name = `${method[0]!.toUpperCase()}${method.slice(1)}`;
   return {
     tags: ['api'],
-    operationId: `api${method[0]!.toUpperCase()}${method.slice(1)}`,
-    summary: `${method.toUpperCase()} proxied to API_UPSTREAM_URL`,
-    description:
-      'Forwarded to `API_UPSTREAM_URL/{path}?{query}` with `Authorization: Bearer <access token>`, bodies streamed both ways. Browsers: the session cookie **and** `X-CSRF: 1` (the access token is refreshed first when it expires soon). Other clients: `Authorization: Bearer <Cognito access token>`, verified against the JWKS and forwarded as is. Status and headers pass through (minus hop-by-hop ones and `Set-Cookie`); `Cookie` never reaches the upstream, and `X-Forwarded-*` are built by the BFF. `TRACE` answers `405`; a session with too many calls in flight gets `429`; a request body that stalls gets `408`.',
-    security: [{ sessionCookie: [], csrfHeader: [] }, { bearerToken: [] }],
+    operationId: index === 0 ? `api${name}` : `api${name}Route${index}`,
+    summary: `${method.toUpperCase()} proxied by the route ${route.prefix}`,
+    description: `${routePolicy(route)} Forwarded with the path after \`${route.prefix}\` and the query string, bodies streamed both ways. Browsers: the session cookie **and** \`X-CSRF: 1\` on every call that carries the cookie (the access token is refreshed first when it expires soon). Other clients: \`Authorization: Bearer <Cognito access token>\`, verified against the JWKS. Status and headers pass through (minus hop-by-hop ones and \`Set-Cookie\`); \`Cookie\` never reaches the upstream, and \`X-Forwarded-*\` are built by the BFF. A path no route matches answers \`404 not_found\`; \`TRACE\` answers \`405\`; a caller with too many calls in flight gets \`429\`; a request body that stalls gets \`408\`.`,
+    security: routeSecurity(route),
     parameters: [
       {
         name: 'path',
         in: 'path',
         required: true,
-        description: 'The rest of the path (may contain `/`); `.`/`..` segments in any encoding, fragments, backslashes and control characters answer `400`.',
+        description: 'The rest of the path (may contain `/`); `.`/`..` segments in any encoding, `//`, fragments, backslashes and control characters answer `400`.',
         schema: { type: 'string' },
       },
       requestIdParameter,
@@ -214,9 +242,13 @@ function apiOperation(method: (typeof API_METHODS)[number]) {
   };
 }
 
-const apiPaths = {
-  '/api/{path}': Object.fromEntries(API_METHODS.map((m) => [m, apiOperation(m)])),
-};
+/** One path per route of the table (`<prefix>/{path}`), in configuration order. */
+function apiPaths(routes: readonly ApiRoute[]): Record<string, Json> {
+  return Object.fromEntries(routes.map((route, index) => [`${route.prefix}/{path}`, Object.fromEntries(API_METHODS.map((m) => [m, apiOperation(m, route, index)]))]));
+}
+
+/** The route table without a configuration: `API_UPSTREAM_URL` alone (the committed docs/openapi.json describes this one). */
+const DEFAULT_ROUTES: readonly ApiRoute[] = [{ prefix: '/api', upstream: 'http://upstream.invalid', token: 'user', anonymous: false, websocket: false, timeoutMs: 30_000 }];
 
 const opsPaths = {
   '/healthz': {
@@ -290,7 +322,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'api', description: 'The proxy to your API.' },
       { name: 'operations', description: 'Health, readiness, metrics and this document.' },
     ],
-    paths: { ...authPaths, ...sessionPaths, ...apiPaths, ...opsPaths },
+    paths: { ...authPaths, ...sessionPaths, ...apiPaths(options.routes ?? DEFAULT_ROUTES), ...opsPaths },
     components: {
       schemas: componentSchemas(),
       responses: Object.fromEntries(Object.entries(API_PROBLEMS).map(([status, response]) => [apiProblemName(status), response])),
