@@ -116,9 +116,12 @@ async function main() {
   // 2-minute access tokens, so a person can watch a call succeed after the token expired
   if (usingEmulator) run('emulator', 'npm', ['run', 'dev', '--silent', '-w', 'packages/cognito-emulator'], { EMULATOR_PORT: '4010', EMULATOR_ACCESS_TOKEN_TTL: env.EMULATOR_ACCESS_TOKEN_TTL ?? '120' });
   if (!env.API_UPSTREAM_URL) run('upstream', 'npm', ['run', 'dev', '--silent', '-w', 'packages/demo-upstream'], { DEMO_UPSTREAM_PORT: '4020' });
+  // the demo stack's route table: the user's token, a group-protected route and a machine-to-machine route
+  const devRoutes = usingEmulator && !env.API_UPSTREAM_URL && !env.API_ROUTES && !env.API_ROUTES_FILE ? { API_ROUTES_FILE: join(root, 'scripts/dev-routes.json') } : {};
   run('api', 'npm', ['run', 'dev', '--silent', '-w', 'apps/api'], {
     PORT: String(API_PORT),
     PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${WEB_PORT}`,
+    ...devRoutes,
   });
   run('web', 'npm', ['run', 'dev', '--silent', '-w', 'apps/web'], { API_ORIGIN: `http://localhost:${API_PORT}` });
 

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,5 +234,18 @@ describe('machine-to-machine client', () => {
     expect(problemsOf({ ...publicClient, API_ROUTES: clientRoute })).toEqual([expect.stringMatching(/^COGNITO_M2M_CLIENT_SECRET: "client" routes need/)]);
     expect(problemsOf(publicClient)).toEqual([]);
     expect(problemsOf({ COGNITO_M2M_CLIENT_SECRET: 'x' })).toEqual([expect.stringMatching(/^COGNITO_M2M_CLIENT_ID: required/)]);
+  });
+});
+
+describe('the dev stack route table (scripts/dev-routes.json)', () => {
+  it('is a valid table for the dev defaults: a user route, a group-protected one and a client route for the emulator M2M client', () => {
+    const config = loadConfig({ API_ROUTES_FILE: fileURLToPath(new URL('../../../scripts/dev-routes.json', import.meta.url)) });
+    expect(config.routes.map((r) => [r.prefix, r.token])).toEqual([
+      ['/api', 'user'],
+      ['/api/admin', 'user'],
+      ['/api/stats', 'client'],
+    ]);
+    expect(config.routes[1]!.groups).toEqual(['admins']);
+    expect(config.m2mClient.clientId).toBe('local-m2m-client');
   });
 });

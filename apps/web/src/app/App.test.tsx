@@ -121,6 +121,27 @@ describe('Call the API', () => {
     expect(sentRequests.filter((r) => new URL(r.url).pathname === '/api/hello')).toHaveLength(2);
   });
 
+  it("calls the group-protected and the machine-to-machine routes, and says when the route refuses the user", async () => {
+    sessionEndpoint(signedInSession());
+    server.use(
+      http.get('/api/admin/hello', () => problem(403, 'forbidden', 'Forbidden', 'This route needs membership in one of: admins.')),
+      http.get('/api/stats/hello', () => HttpResponse.json({ ...upstreamEcho(), claims: { sub: 'local-m2m-client', client_id: 'local-m2m-client', scope: 'stats/read', token_use: 'access' } })),
+    );
+    const { user } = renderApp();
+    await userCard();
+
+    await user.click(screen.getByRole('button', { name: 'Admins only' }));
+    await waitFor(() => expect(within(apiResponse()).getByRole('status')).toHaveTextContent(/403.*forbidden/));
+    expect(apiResponse()).toHaveTextContent('needs membership in one of: admins');
+    expect(await userCard()).toBeInTheDocument(); // a 403 is not a sign-out
+
+    await user.click(screen.getByRole('button', { name: 'Service token' }));
+    await waitFor(() => expect(within(apiResponse()).getByRole('status')).toHaveTextContent(/200/));
+    expect(apiResponse()).toHaveTextContent('local-m2m-client');
+    expect(apiResponse()).toHaveTextContent('stats/read');
+    expect(sentRequests.map((r) => new URL(r.url).pathname)).toEqual(expect.arrayContaining(['/api/admin/hello', '/api/stats/hello']));
+  });
+
   it('shows the signed-out view after a 401 from /api', async () => {
     const endpoint = sessionEndpoint(signedInSession());
     server.use(

@@ -11,6 +11,17 @@ import { readJson, request } from '../../../lib/api-client';
 
 /** Path the panel calls by default; any path under /api reaches the demo upstream. */
 export const DEMO_API_PATH = '/api/hello';
+
+/**
+ * The routes of the dev stack's route table (scripts/dev-routes.json) the panel can call: one
+ * with the user's token, one only members of `admins` may call (bob gets 403), and one the BFF
+ * calls with its own machine-to-machine token (`client_id` = the M2M app client).
+ */
+export const DEMO_API_TARGETS = [
+  { path: DEMO_API_PATH, label: 'Call the API', hint: 'your access token' },
+  { path: '/api/admin/hello', label: 'Admins only', hint: 'needs the group admins' },
+  { path: '/api/stats/hello', label: 'Service token', hint: "the BFF's client_credentials token" },
+] as const;
 /** How many calls the history keeps. */
 export const HISTORY_SIZE = 5;
 

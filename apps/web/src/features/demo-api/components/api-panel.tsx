@@ -1,6 +1,6 @@
 import { Spinner } from '../../../components/spinner';
 import type { CallApiState } from '../api/call-api';
-import { DEMO_API_PATH } from '../api/call-api';
+import { DEMO_API_TARGETS } from '../api/call-api';
 import { ApiResponse } from './api-response';
 import { CallHistory } from './call-history';
 
@@ -14,20 +14,35 @@ export function ApiPanel({ call }: { call: CallApiState }) {
             Protected API
           </h2>
           <p className="muted">
-            Sends <code className="mono">GET {DEMO_API_PATH}</code> with your session cookie; the BFF swaps it for a bearer token.
+            Sends <code className="mono">GET</code> with your session cookie; the BFF picks the token by route:{' '}
+            {DEMO_API_TARGETS.map((t, i) => (
+              <span key={t.path}>
+                {i > 0 && ', '}
+                <code className="mono">{t.path}</code> ({t.hint})
+              </span>
+            ))}
+            .
           </p>
         </div>
-        {/* aria-disabled keeps focus on the button while the call is in flight. */}
-        <button
-          type="button"
-          className="button button--primary"
-          onClick={call.isPending ? undefined : () => call.mutate(DEMO_API_PATH)}
-          aria-disabled={call.isPending}
-          aria-busy={call.isPending}
-        >
-          {call.isPending && <Spinner />}
-          Call the API
-        </button>
+        <div className="api-panel__actions">
+          {DEMO_API_TARGETS.map((target, i) => {
+            const busy = call.isPending && call.variables === target.path;
+            return (
+              // aria-disabled keeps focus on the button while the call is in flight
+              <button
+                key={target.path}
+                type="button"
+                className={`button ${i === 0 ? 'button--primary' : 'button--secondary'}`}
+                onClick={call.isPending ? undefined : () => call.mutate(target.path)}
+                aria-disabled={call.isPending}
+                aria-busy={busy}
+              >
+                {busy && <Spinner />}
+                {target.label}
+              </button>
+            );
+          })}
+        </div>
       </div>
       <ApiResponse result={call.data} error={call.error} pending={call.isPending} />
       <CallHistory history={call.history} />
