@@ -51,9 +51,9 @@ export interface DepsOptions {
 export function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Deps {
   const redis = createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes }, logger);
   const oidc = new OidcClient(config, logger);
-  const tokens = new TokenStore(redis, new TokenCipher(config.sessionSecret), config.redisKeyPrefix);
+  const tokens = new TokenStore(redis, new TokenCipher(config.sessionSecrets), config.redisKeyPrefix);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
-  const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecret);
+  const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
   const activeSessions = new ActiveSessions(redis, config.redisKeyPrefix, logger, metrics);
   const endSession = activeSessions.tracking(sessionTerminator(tokens, sessions, userSessions));

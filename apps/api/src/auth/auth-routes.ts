@@ -75,7 +75,7 @@ async function callback(deps: Deps, req: Request, res: Response) {
 
 async function logout(deps: Deps, req: Request, res: Response) {
   const { everywhere = false } = parseLogoutOptions(req.body);
-  const sid = readSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecret);
+  const sid = readSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecrets);
   const current = sid ? await deps.tokens.read(sid) : undefined;
   const logoutUrl = await deps.oidc.buildEndSessionUrl(current?.record.idToken);
   // everywhere: every session of this user (each refresh token revoked), this one included

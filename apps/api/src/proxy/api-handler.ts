@@ -22,7 +22,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * is forwarded as is; otherwise the cookie session's access token, refreshed first when needed,
  * and only with `X-CSRF: 1`.
  */
-export async function authorizeApiCall(deps: Deps, req: IncomingMessage): Promise<ApiAuth> {
+export async function authorizeApiCall(deps: Deps, req: IncomingMessage, res?: ServerResponse): Promise<ApiAuth> {
   const authorization = req.headers.authorization;
   if (authorization !== undefined) {
     const token = BEARER.exec(authorization)?.[1];
@@ -34,7 +34,7 @@ export async function authorizeApiCall(deps: Deps, req: IncomingMessage): Promis
   }
   if (!req.headers.cookie?.includes(deps.cookieName)) return { kind: 'error', code: 'unauthenticated' };
   if (!hasCsrfHeader(req)) return { kind: 'error', code: 'csrf_header_missing', detail: 'Send the header X-CSRF: 1 with API calls.' };
-  const found = await lookupSession(deps, req);
+  const found = await lookupSession(deps, req, res); // res: a cookie signed under a previous secret is re-signed
   if (found.kind === 'anonymous') return { kind: 'error', code: 'unauthenticated', endSession: found.hadCookie };
   const result = await deps.refresher.ensureFresh(found.sid, found.current);
   if (result.kind === 'fresh') return { kind: 'bearer', token: result.current.record.accessToken, caller: `session:${found.sid}` };
@@ -66,7 +66,7 @@ export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerRes
   }
   const target = parseRequestTarget(req.url ?? '/api');
   if (target.kind === 'bad') return sendProblem(res, 'bad_request', target.reason);
-  const auth = await authorizeApiCall(deps, req);
+  const auth = await authorizeApiCall(deps, req, res);
   if (auth.kind === 'error') {
     return sendProblem(res, auth.code, auth.detail, auth.endSession ? { 'set-cookie': clearedCookie(deps.config) } : {});
   }
