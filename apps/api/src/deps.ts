@@ -31,6 +31,11 @@ export interface Deps {
   /** Per-session cap on `/api/*` calls in flight on this instance. */
   inFlight: InFlightLimiter;
   cookieName: string;
+  /**
+   * Ends one session everywhere (keys, index entry, active count). Every ending goes through it:
+   * logout, `DELETE /sessions/:id`, a rejected refresh token, `MAX_SESSIONS_PER_USER`: the place
+   * to close a session's open WebSockets.
+   */
   endSession: (sid: string) => Promise<void>;
   /** Sliding idle timeout: last activity and the throttled touch (issue 5). */
   activity: SessionActivity;
