@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { cleanup, createTestApp, signInAgent, type TestApp } from '@app/api/testing';
 import { startRecordingUpstream } from './support/recording-upstream.js';
@@ -13,7 +13,7 @@ let testApp: TestApp;
 beforeAll(async () => {
   idp = await spawnEmulator({ port: 0 });
   upstream = await startRecordingUpstream();
-  testApp = await createTestApp({ COGNITO_ISSUER: idp.issuer, API_UPSTREAM_URL: upstream.url });
+  testApp = await createTestApp({ COGNITO_ISSUER: idp.issuer, API_UPSTREAM_URL: upstream.url, REDIS_URL: inject('redisUrl') });
 });
 afterAll(async () => {
   await testApp?.close();
@@ -49,7 +49,7 @@ describe('@app/api/testing', () => {
   });
 
   it('builds each app under its own random key prefix, and cleanup() deletes its keys even after close()', async () => {
-    const other = await createTestApp({ COGNITO_ISSUER: idp.issuer });
+    const other = await createTestApp({ COGNITO_ISSUER: idp.issuer, REDIS_URL: inject('redisUrl') });
     expect(other.keyPrefix).not.toBe(testApp.keyPrefix);
     expect(other.keyPrefix).toMatch(/^testkit:[0-9a-f]{12}:$/);
     await signInAgent(other, { username: 'alice', password: 'Passw0rd!' });
