@@ -35,7 +35,7 @@ export function createApp(deps: Deps): App {
 
   const sessionMiddleware = session({
     name: deps.cookieName,
-    secret: deps.config.sessionSecret,
+    secret: [...deps.config.sessionSecrets], // the first signs, all verify (PREVIOUS_SESSION_SECRETS)
     store: deps.sessions,
     resave: false,
     saveUninitialized: false,

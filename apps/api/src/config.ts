@@ -26,13 +26,23 @@ export interface Config {
   redisClusterNodes?: string[];
   /** Prefix of every Redis key this deployment owns, so several apps (or test runs) can share one Redis. */
   redisKeyPrefix: string;
+  /** `SESSION_SECRET`: signs new cookies and seals new token records. */
   sessionSecret: string;
+  /**
+   * `PREVIOUS_SESSION_SECRETS`: still accepted for cookies and records made before a rotation
+   * (a session used after it is re-signed and re-sealed with {@link Config.sessionSecret}).
+   */
+  previousSessionSecrets: readonly string[];
+  /** The current secret first, then the previous ones: the key ring every secret-derived check uses. */
+  sessionSecrets: readonly string[];
   /** True when no SESSION_SECRET was given and a random one is used (dev only). */
   sessionSecretGenerated: boolean;
   /** Absolute session lifetime (capped at sign-in by {@link Config.refreshTokenTtlSeconds}). */
   sessionTtlSeconds: number;
   /** Sliding idle timeout: a session unused this long ends. */
   sessionIdleTimeoutSeconds: number;
+  /** Sessions one user may have; a sign-in beyond it ends their least recently used one. 0 = no limit. */
+  maxSessionsPerUser: number;
   /** Lifetime of the IdP's refresh tokens; no session outlives its refresh token. */
   refreshTokenTtlSeconds: number;
   cognito: { issuer: string; clientId: string; clientSecret?: string; scopes: string };
@@ -106,7 +116,9 @@ const envSchema = z.object({
   REDIS_KEY_PREFIX: optionalString,
   REDIS_CLUSTER_NODES: optionalString,
   SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  PREVIOUS_SESSION_SECRETS: optionalString,
   SESSION_TTL_SECONDS: int(60, 60 * 60 * 24 * 365),
+  MAX_SESSIONS_PER_USER: int(0, 10_000),
   SESSION_IDLE_TIMEOUT_SECONDS: int(1, 60 * 60 * 24 * 365),
   REFRESH_TOKEN_TTL_SECONDS: int(60, 60 * 60 * 24 * 3650),
   COGNITO_ISSUER: url(['http:', 'https:']),
@@ -191,6 +203,22 @@ function freezeRoutes(routes: readonly ParsedApiRoute[], upstreamTimeoutMs: numb
   );
 }
 
+/**
+ * `PREVIOUS_SESSION_SECRETS`, comma-separated: each at least 32 characters (reported by position,
+ * never by value). The current secret and repeats are left out; frozen.
+ */
+function parsePreviousSecrets(value: string | undefined, current: string | undefined, problems: string[]): readonly string[] {
+  const secrets = (value ?? '').split(',').map((s) => s.trim());
+  const kept: string[] = [];
+  secrets.forEach((secret, i) => {
+    if (secret === '') return;
+    if (secret.length < 32) problems.push(`PREVIOUS_SESSION_SECRETS[${i}]: must be at least 32 characters`);
+    else if (secret !== current && !kept.includes(secret)) kept.push(secret);
+  });
+  if (kept.length > 0 && !current) problems.push('SESSION_SECRET: required when PREVIOUS_SESSION_SECRETS is set');
+  return Object.freeze(kept);
+}
+
 function isLoopback(u: URL): boolean {
   return LOOPBACK_HOSTS.has(u.hostname);
 }
@@ -248,8 +276,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!m2mClient.clientSecret && tableRoutes?.some((r) => r.token === 'client')) {
     problems.push('COGNITO_M2M_CLIENT_SECRET: "client" routes need an app client with a secret (Cognito allows client_credentials only to confidential clients)');
   }
+  const previousSessionSecrets = parsePreviousSecrets(e.PREVIOUS_SESSION_SECRETS, e.SESSION_SECRET, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const sessionSecret = e.SESSION_SECRET ?? randomBytes(32).toString('base64url');
   const upstreamTimeoutMs = e.UPSTREAM_TIMEOUT_MS ?? 30_000;
   const fallbackUpstream = (e.API_UPSTREAM_URL ?? DEV_UPSTREAM_URL).replace(/\/+$/, '');
   const routes = freezeRoutes(tableRoutes ?? [{ prefix: '/api', upstream: fallbackUpstream, token: 'user', anonymous: false, websocket: false }], upstreamTimeoutMs);
@@ -262,10 +292,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((n) => n.trim())
       .filter(Boolean),
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'bff:',
-    sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    sessionSecret,
+    previousSessionSecrets,
+    sessionSecrets: Object.freeze([sessionSecret, ...previousSessionSecrets]),
     sessionSecretGenerated: !e.SESSION_SECRET,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS ?? 60 * 60 * 24,
     sessionIdleTimeoutSeconds: e.SESSION_IDLE_TIMEOUT_SECONDS ?? 60 * 60 * 8,
+    maxSessionsPerUser: e.MAX_SESSIONS_PER_USER ?? 0,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS ?? 60 * 60 * 24 * 30,
     cognito: { issuer, clientId, clientSecret, scopes: e.COGNITO_SCOPES ?? 'openid email profile' },
     m2mClient,

@@ -40,6 +40,11 @@ export interface Deps {
   /** The client's address as far as `TRUST_PROXY` believes the forwarding chain (what Express calls `req.ip`). */
   clientIp: (req: IncomingMessage) => string;
   cookieName: string;
+  /**
+   * Ends one session everywhere (keys, index entry, active count). Every ending goes through it:
+   * logout, `DELETE /sessions/:id`, a rejected refresh token, `MAX_SESSIONS_PER_USER`: the place
+   * to close a session's open WebSockets.
+   */
   endSession: (sid: string) => Promise<void>;
   /** Sliding idle timeout: last activity and the throttled touch (issue 5). */
   activity: SessionActivity;
@@ -59,12 +64,12 @@ export interface DepsOptions {
 /** Wires the services of one API process. Connecting Redis is left to the caller ({@link connectDeps}). */
 export function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Deps {
   const forwarding = new Forwarding(config.trustProxy, config.publicUrl);
-  const cipher = new TokenCipher(config.sessionSecret);
+  const cipher = new TokenCipher(config.sessionSecrets);
   const redis = createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes }, logger);
   const oidc = new OidcClient(config, logger);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
-  const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecret);
+  const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
   const activeSessions = new ActiveSessions(redis, config.redisKeyPrefix, logger, metrics);
   const endSession = activeSessions.tracking(sessionTerminator(tokens, sessions, userSessions));

@@ -16,6 +16,8 @@ export const REDACT_PATHS = [
   '*.client_secret',
   '*.clientSecret',
   '*.sessionSecret',
+  '*.sessionSecrets',
+  '*.previousSessionSecrets',
 ];
 
 /** Creates the process logger (JSON lines, secrets redacted) writing to stdout, or to `destination` (tests capture it). */

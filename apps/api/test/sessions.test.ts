@@ -1,16 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import type { SessionListResponse } from '@app/shared-types';
+import { cleanup, createTestApp, signInAgent, type SignedInAgent, type TestApp } from '@app/api/testing';
 import { userSessionsKey } from '../src/session/user-sessions.js';
 import { getSession, sessionCookieFrom, signInAs, startBff, type TestBff } from './support/bff.js';
 import { recordOf, sidOf } from './support/tokens.js';
 
 // Three BFFs on one emulator: default timeouts (listing, ending, write throttling), a 2-second
-// idle timeout, and an absolute lifetime capped by a 1-hour refresh token.
+// idle timeout, and an absolute lifetime capped by a 1-hour refresh token; and one in-process app
+// of the testing kit for the supertest tests.
 let idp: SpawnedEmulator;
 let bff: TestBff;
 let idle: TestBff;
 let capped: TestBff;
+let kit: TestApp;
 
 beforeAll(async () => {
   idp = await spawnEmulator({ port: 0 });
@@ -19,9 +22,11 @@ beforeAll(async () => {
     startBff({ issuer: idp.issuer, env: { SESSION_IDLE_TIMEOUT_SECONDS: '2' } }),
     startBff({ issuer: idp.issuer, env: { SESSION_IDLE_TIMEOUT_SECONDS: '60', SESSION_TTL_SECONDS: '86400', REFRESH_TOKEN_TTL_SECONDS: '3600' } }),
   ]);
+  kit = await createTestApp({ COGNITO_ISSUER: idp.issuer, REDIS_URL: inject('redisUrl') });
 });
 afterAll(async () => {
-  await Promise.all([bff?.close(), idle?.close(), capped?.close()]);
+  await Promise.all([bff?.close(), idle?.close(), capped?.close(), kit?.close()]);
+  await cleanup();
   await idp?.stop();
 });
 
@@ -143,30 +148,31 @@ describe('DELETE /sessions/:id', () => {
     const again = await endSession(bff, mine.cookie, target.id);
     expect(again.status).toBe(404);
   });
+});
+
+// The same routes in-process through the testing kit (@app/api/testing) and supertest agents.
+describe('GET and DELETE /sessions, in-process', () => {
+  const signInAgentAs = (username: string) => signInAgent(kit, { username, password: 'Passw0rd!', emulatorIssuer: idp.issuer });
+  const handleOfCurrent = async (agent: SignedInAgent) => ((await agent.get('/sessions').expect(200)).body as SessionListResponse).sessions.find((s) => s.current)!.id;
 
   it("answers 404 for another user's session (and for garbage) and leaves it alone", async () => {
-    const alice = await signInAs(bff, 'alice');
-    const bob = await signInAs(bff, 'bob');
-    const bobsId = (await listSessions(bff, bob.cookie)).body.sessions.find((s) => s.current)!.id;
+    const alice = await signInAgentAs('alice');
+    const bob = await signInAgentAs('bob');
+    const bobsId = await handleOfCurrent(bob);
 
-    const res = await endSession(bff, alice.cookie, bobsId);
-    expect(res.status).toBe(404);
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await res.json()).toMatchObject({ code: 'not_found', status: 404 });
-    expect(await isSignedIn(bff, bob.cookie)).toBe(true);
-
-    expect((await endSession(bff, alice.cookie, 'x'.repeat(22))).status).toBe(404);
-    expect((await endSession(bff, alice.cookie, sidOf(bff, bob.cookie))).status).toBe(404); // a raw session id is no handle
-    expect(await isSignedIn(bff, bob.cookie)).toBe(true);
+    const res = await alice.delete(`/sessions/${bobsId}`).set('X-CSRF', '1').expect(404).expect('content-type', /^application\/problem\+json/);
+    expect(res.body).toMatchObject({ code: 'not_found', status: 404 });
+    await alice.delete(`/sessions/${'x'.repeat(22)}`).set('X-CSRF', '1').expect(404);
+    const [bobsSession] = await kit.deps.userSessions.list((await bob.get('/session')).body.user.sub);
+    await alice.delete(`/sessions/${bobsSession!.sid}`).set('X-CSRF', '1').expect(404); // a raw session id is no handle
+    expect((await bob.get('/session')).body.authenticated).toBe(true);
   });
 
   it('ending the current session clears its cookie', async () => {
-    const { cookie } = await signInAs(bff, 'alice');
-    const current = (await listSessions(bff, cookie)).body.sessions.find((s) => s.current)!;
-    const res = await endSession(bff, cookie, current.id);
-    expect(res.status).toBe(204);
-    expect(res.headers.get('set-cookie')).toMatch(/bff\.sid=;/);
-    expect(await isSignedIn(bff, cookie)).toBe(false);
+    const alice = await signInAgentAs('alice');
+    const res = await alice.delete(`/sessions/${await handleOfCurrent(alice)}`).set('X-CSRF', '1').expect(204);
+    expect(String(res.headers['set-cookie'])).toMatch(/bff\.sid=;/);
+    expect((await alice.get('/session')).body).toEqual({ authenticated: false });
   });
 });
 

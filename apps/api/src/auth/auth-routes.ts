@@ -7,6 +7,7 @@ import { requireCsrfHeader } from '../http/csrf.js';
 import { clearedCookie, readSessionId } from '../session/cookie.js';
 import { absoluteLifetimeSeconds } from '../session/session-activity.js';
 import { endSessionsRevoking } from '../session/session-ending.js';
+import { enforceSessionLimit } from '../session/session-limit.js';
 import { sanitizeUserAgent } from '../session/user-agent.js';
 import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
 import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
@@ -66,6 +67,7 @@ async function callback(deps: Deps, req: Request, res: Response) {
   await deps.tokens.create(req.sessionID, record, deps.activity.initial(record, sanitizeUserAgent(req.headers['user-agent'])));
   // signing in again in the same browser: the session being replaced ends like a sign-out (its refresh token revoked)
   await Promise.all([saveSession(req.session), endSessionsRevoking(deps, [previousSid], req.id), deps.userSessions.register(req.sessionID, record)]);
+  await enforceSessionLimit(deps, record.user.sub, req.sessionID, req.id); // MAX_SESSIONS_PER_USER, once the new session is indexed
   await deps.activeSessions.started(req.sessionID, record.sessionExpiresAt);
   deps.logger.info({ reqId: req.id, event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
   // checked again on the way out (a transaction may predate the current rules) and sent as is:
@@ -75,7 +77,7 @@ async function callback(deps: Deps, req: Request, res: Response) {
 
 async function logout(deps: Deps, req: Request, res: Response) {
   const { everywhere = false } = parseLogoutOptions(req.body);
-  const sid = readSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecret);
+  const sid = readSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecrets);
   const current = sid ? await deps.tokens.read(sid) : undefined;
   const logoutUrl = await deps.oidc.buildEndSessionUrl(current?.record.idToken);
   // everywhere: every session of this user (each refresh token revoked), this one included

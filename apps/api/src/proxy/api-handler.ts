@@ -21,7 +21,7 @@ export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerRes
   if (resolved.kind === 'not_found') return sendProblem(res, 'not_found', 'No API route matches this path.');
   res.route = resolved.route.prefix;
 
-  const access = await authorize(deps, req, resolved.route);
+  const access = await authorize(deps, req, resolved.route, { kind: 'header' }, res); // res: a cookie signed under a previous secret is re-signed
   const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
   if (access.kind === 'denied') return sendProblem(res, access.code, access.detail, cookie);
   const release = deps.inFlight.acquire(access.caller);

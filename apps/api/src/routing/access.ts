@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRoute, ErrorCode } from '@app/shared-types';
 import type { Deps } from '../deps.js';
 import { hasCsrfHeader } from '../http/csrf.js';
@@ -48,7 +48,14 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * parse and respond; every piece of policy lives here.
  * @see ../../../../shared/docs/contract.md ("Several upstream APIs: the route table")
  */
-export async function authorize(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf: CsrfRule = { kind: 'header' }): Promise<Access> {
+export async function authorize(
+  deps: Deps,
+  req: IncomingMessage,
+  route: ApiRoute,
+  csrf: CsrfRule = { kind: 'header' },
+  /** Where a cookie signed under a previous secret gets its re-signed replacement (secret rotation). */
+  res?: ServerResponse,
+): Promise<Access> {
   const anonymousCaller = `anonymous:${deps.clientIp(req)}`;
   if (route.token === 'none' || (route.token === 'client' && route.anonymous)) {
     // no user is checked, so no credential is looked at; the cookie still needs its CSRF proof
@@ -56,7 +63,7 @@ export async function authorize(deps: Deps, req: IncomingMessage, route: ApiRout
     return route.token === 'none' ? { kind: 'granted', token: undefined, caller: anonymousCaller } : clientToken(deps, route, anonymousCaller);
   }
 
-  const found = await identify(deps, req, route, csrf);
+  const found = await identify(deps, req, route, csrf, res);
   if ('code' in found) return found;
   const caller = found;
   if (caller.kind === 'anonymous') {
@@ -74,7 +81,7 @@ export async function authorize(deps: Deps, req: IncomingMessage, route: ApiRout
 }
 
 /** The caller behind the request's credentials, or why it cannot be known (a denial to answer). */
-async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf: CsrfRule): Promise<Caller | Extract<Access, { kind: 'denied' }>> {
+async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf: CsrfRule, res?: ServerResponse): Promise<Caller | Extract<Access, { kind: 'denied' }>> {
   const authorization = req.headers.authorization;
   if (authorization !== undefined) {
     const token = BEARER.exec(authorization)?.[1];
@@ -89,7 +96,7 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
   }
   if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
   if (!csrfPassed(req, csrf)) return csrfDenied();
-  const found = await lookupSession(deps, req);
+  const found = await lookupSession(deps, req, res);
   if (found.kind === 'anonymous') return found;
   const result = await deps.refresher.ensureFresh(found.sid, found.current);
   if (result.kind === 'fresh') return { kind: 'session', sid: found.sid, record: result.current.record };

@@ -23,14 +23,26 @@ export function cookieOptions(config: Pick<Config, 'secureCookies' | 'sessionTtl
   };
 }
 
-/** Cookies already verified: one HMAC per cookie instead of one per request. */
-const verified = new Lru<string, string>(4096);
+/** A verified session cookie: the session id, and whether the current secret signed it. */
+export interface SignedSessionId {
+  sid: string;
+  /** False when a previous secret (`PREVIOUS_SESSION_SECRETS`) signed it: re-sign it. */
+  current: boolean;
+}
+
+/**
+ * Cookies already verified, one cache per key ring (the config's frozen array): one HMAC per
+ * cookie instead of one per request, and a cookie verified under one ring never counts as
+ * verified under another (a later ring without the old secret, in-process tests).
+ */
+const verifiedByRing = new WeakMap<readonly string[], Lru<string, SignedSessionId>>();
 
 /**
  * Reads the session id from a raw `Cookie` header without Express (the fast path of `/api/*` and
- * `/session`), checking the signature the way express-session writes it (`s:<sid>.<hmac>`).
+ * `/session`), checking the signature the way express-session writes it (`s:<sid>.<hmac>`)
+ * against each secret of the ring, current first.
  */
-export function readSessionId(cookieHeader: string | undefined, name: string, secret: string): string | undefined {
+export function readSignedSessionId(cookieHeader: string | undefined, name: string, secrets: readonly string[]): SignedSessionId | undefined {
   if (!cookieHeader || !cookieHeader.includes(name)) return undefined;
   let value: string | undefined;
   try {
@@ -39,13 +51,34 @@ export function readSessionId(cookieHeader: string | undefined, name: string, se
     return undefined;
   }
   if (!value?.startsWith('s:')) return undefined;
-  const cacheKey = `${secret}\u0000${value}`;
-  const known = verified.get(cacheKey);
+  let verified = verifiedByRing.get(secrets);
+  if (!verified) verifiedByRing.set(secrets, (verified = new Lru<string, SignedSessionId>(4096)));
+  const known = verified.get(value);
   if (known) return known;
-  const sid = signature.unsign(value.slice(2), secret);
-  if (typeof sid !== 'string' || sid.length === 0) return undefined;
-  verified.set(cacheKey, sid); // only cookies whose signature checked out are remembered
-  return sid;
+  for (const [i, secret] of secrets.entries()) {
+    const sid = signature.unsign(value.slice(2), secret);
+    if (typeof sid !== 'string' || sid.length === 0) continue;
+    const found = { sid, current: i === 0 };
+    verified.set(value, found); // only cookies whose signature checked out are remembered
+    return found;
+  }
+  return undefined;
+}
+
+/** The session id of a cookie signed by any secret of the ring (a single secret: a ring of one). */
+export function readSessionId(cookieHeader: string | undefined, name: string, secrets: string | readonly string[]): string | undefined {
+  return readSignedSessionId(cookieHeader, name, typeof secrets === 'string' ? [secrets] : secrets)?.sid;
+}
+
+/**
+ * A `Set-Cookie` value carrying `sid` signed with `secret`, exactly as express-session writes it
+ * (`s:<sid>.<hmac>`, URI-encoded), expiring at the session's absolute expiry: used to re-sign a
+ * cookie made under a previous secret.
+ */
+export function signedCookie(config: Pick<Config, 'secureCookies'>, secret: string, sid: string, expiresAtSeconds: number): string {
+  const value = encodeURIComponent(`s:${signature.sign(sid, secret)}`);
+  const expires = new Date(expiresAtSeconds * 1000).toUTCString();
+  return `${cookieName(config)}=${value}; Path=/; Expires=${expires}; HttpOnly; SameSite=Lax${config.secureCookies ? '; Secure' : ''}`;
 }
 
 /** A `Set-Cookie` value that removes the session cookie. */

@@ -13,7 +13,7 @@ const NO_STORE = { 'cache-control': 'no-store' };
  * through the same coordinator as the proxy; a passing IdP failure keeps the session and says so.
  */
 export async function handleSession(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const found = await lookupSession(deps, req);
+  const found = await lookupSession(deps, req, res);
   if (found.kind === 'anonymous') return anonymous(deps, res, found.hadCookie);
   const result = await deps.refresher.ensureFresh(found.sid, found.current);
   switch (result.kind) {

@@ -1,7 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../deps.js';
 import { nowSeconds, type VersionedRecord } from '../tokens/token-record.js';
-import { readSessionId } from './cookie.js';
+import { readSignedSessionId } from './cookie.js';
+import { renewAfterRotation } from './secret-rotation.js';
 
 /** A browser request's session, as far as the cookie and Redis tell. */
 export type SessionLookup =
@@ -12,12 +13,16 @@ export type SessionLookup =
  * Resolves the cookie to a live session with one Redis round trip (the sealed token record and,
  * in the same hash, the last activity). A session past its absolute expiry or idle longer than
  * the timeout is anonymous; a live one records activity without waiting (at most once a minute).
+ * With `res`, a cookie signed under a previous secret is re-signed on that response.
  */
-export async function lookupSession(deps: Deps, req: IncomingMessage): Promise<SessionLookup> {
-  const sid = readSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecret);
-  if (!sid) return { kind: 'anonymous', hadCookie: false };
+export async function lookupSession(deps: Deps, req: IncomingMessage, res?: ServerResponse): Promise<SessionLookup> {
+  const signed = readSignedSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecrets);
+  if (!signed) return { kind: 'anonymous', hadCookie: false };
+  const { sid } = signed;
   const current = await deps.tokens.read(sid);
   if (!current || current.record.sessionExpiresAt <= nowSeconds() || deps.activity.isIdle(current)) return { kind: 'anonymous', hadCookie: true };
   deps.activity.seen(sid, current);
+  // secret rotation (rare: once per session after a rotation), kept off the common path
+  if (!signed.current || current.sealedWithPreviousSecret) await renewAfterRotation(deps, sid, current, signed.current, res);
   return { kind: 'session', sid, current };
 }

@@ -35,7 +35,7 @@ export function sessionsRoutes(deps: Deps): Router {
 }
 
 async function signedIn(deps: Deps, req: Request, res: Response): Promise<{ sid: string; sub: string }> {
-  const found = await lookupSession(deps, req);
+  const found = await lookupSession(deps, req, res);
   if (found.kind === 'session') return { sid: found.sid, sub: found.current.record.user.sub };
   if (found.hadCookie) res.set('set-cookie', clearedCookie(deps.config));
   throw new AppError('unauthenticated');

@@ -31,21 +31,27 @@ export function userSessionsKey(prefix: string, sub: string): string {
  * index (slot `{sub}`) and each session (slot `{sid}`) may sit on different cluster nodes.
  */
 export class UserSessionIndex {
-  readonly #handleKey: Buffer;
+  /** One handle key per secret of the ring, current first. */
+  readonly #handleKeys: readonly Buffer[];
 
   constructor(
     private readonly redis: Redis,
     private readonly tokens: TokenStore,
     private readonly prefix: string,
     private readonly idleSeconds: number,
-    secret: string,
+    secrets: string | readonly string[],
   ) {
-    this.#handleKey = Buffer.from(hkdfSync('sha256', secret, 'cognito-bff', 'session-handle/v1', 32));
+    const ring = typeof secrets === 'string' ? [secrets] : secrets;
+    this.#handleKeys = ring.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'cognito-bff', 'session-handle/v1', 32)));
   }
 
-  /** The public handle of a session: HMAC-SHA256 of its id, 128 bits, base64url. */
-  handleOf(sid: string): string {
-    return createHmac('sha256', this.#handleKey).update(sid).digest().subarray(0, 16).toString('base64url');
+  /**
+   * The public handle of a session: HMAC-SHA256 of its id under the current secret's handle key,
+   * 128 bits, base64url. Handles change when `SESSION_SECRET` rotates; {@link find} still accepts
+   * those made under a previous secret, so a list fetched just before a rotation keeps working.
+   */
+  handleOf(sid: string, key = this.#handleKeys[0]!): string {
+    return createHmac('sha256', key).update(sid).digest().subarray(0, 16).toString('base64url');
   }
 
   /** Adds a new session to its user's index (after its token hash exists). */
@@ -76,13 +82,14 @@ export class UserSessionIndex {
     return live.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** The user's live session with this public handle, if any. */
+  /** The user's live session with this public handle (made under any secret of the ring), if any. */
   async find(sub: string, handle: string): Promise<IndexedSession | undefined> {
     const wanted = Buffer.from(handle);
-    return (await this.list(sub)).find((s) => {
-      const candidate = Buffer.from(s.handle);
+    const matches = (h: string) => {
+      const candidate = Buffer.from(h);
       return candidate.length === wanted.length && timingSafeEqual(candidate, wanted);
-    });
+    };
+    return (await this.list(sub)).find((s) => matches(s.handle) || this.#handleKeys.slice(1).some((key) => matches(this.handleOf(s.sid, key))));
   }
 
   /** Removes a session from its owner's index; call before its token hash is deleted (the owner is read from it). */

@@ -16,3 +16,17 @@ describe('TokenCipher', () => {
     expect(() => new TokenCipher('b'.repeat(32)).open(sealed, 's')).toThrow();
   });
 });
+
+describe('TokenCipher key ring', () => {
+  const [a, b] = ['a'.repeat(32), 'b'.repeat(32)];
+  it('opens a record sealed under a previous secret, says so, and seals anew with the current one', () => {
+    const old = new TokenCipher(a).seal('{"x":1}', 's');
+    const ring = new TokenCipher([b, a]);
+    expect(ring.openWithKey(old, 's')).toEqual({ plaintext: '{"x":1}', current: false });
+    const resealed = ring.seal('{"x":1}', 's');
+    expect(ring.openWithKey(resealed, 's')).toEqual({ plaintext: '{"x":1}', current: true });
+    expect(new TokenCipher(b).open(resealed, 's')).toBe('{"x":1}');
+    expect(() => new TokenCipher(a).open(resealed, 's')).toThrow();
+    expect(() => ring.open(old, 'other-sid')).toThrow();
+  });
+});

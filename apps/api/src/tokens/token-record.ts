@@ -36,6 +36,8 @@ export interface VersionedRecord {
   record: TokenRecord;
   /** Plain field `s` of the hash: unix seconds of the last recorded activity (sliding idle timeout). */
   lastSeen?: number;
+  /** Set when a previous secret's key opened the record (a rotation): re-seal it (`TokenStore.reseal`). */
+  sealedWithPreviousSecret?: true;
 }
 
 /** Current time in unix seconds. */

@@ -10,6 +10,16 @@ if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2])
 return 1`;
 
+/**
+ * Lua: replace the sealed record with the same record sealed under the current key, only if it is
+ * still at the version it was read at. The version is not bumped: the content is unchanged, so a
+ * refresh that read the same version may still write (a bump would make its result 'stale').
+ */
+const RESEAL = `
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'd', ARGV[2])
+return 1`;
+
 /** Lua: replace whatever was there with version 1 of a new session's record, expiring with the session. */
 const CREATE = `
 redis.call('DEL', KEYS[1])
@@ -32,7 +42,7 @@ export class TokenStore {
    * (a string comparison, no allocation): a key made of the sid and the ~3 KB ciphertext cost
    * ~5 KB of garbage per request.
    */
-  readonly #opened = new Lru<string, { sealed: string; record: TokenRecord }>(4096);
+  readonly #opened = new Lru<string, { sealed: string; record: TokenRecord; current: boolean }>(4096);
 
   constructor(
     private readonly redis: Redis,
@@ -50,22 +60,29 @@ export class TokenStore {
     const hash = await this.redis.hGetAll(this.keys(sid).tokens);
     const version = Number(hash.v);
     if (!hash.d || !Number.isInteger(version)) return undefined;
-    const cached = this.#opened.get(sid);
-    let record = cached?.sealed === hash.d ? cached.record : undefined;
-    if (!record) {
+    let opened = this.#opened.get(sid);
+    if (opened?.sealed !== hash.d) {
       let json: unknown;
+      let current: boolean;
       try {
-        json = JSON.parse(this.cipher.open(hash.d, sid));
+        const result = this.cipher.openWithKey(hash.d, sid);
+        json = JSON.parse(result.plaintext);
+        current = result.current;
       } catch {
-        return undefined; // tampered with, or sealed under another secret: treated as no session
+        return undefined; // tampered with, or sealed under a secret no longer in the ring: treated as no session
       }
       const parsed = tokenRecordSchema.safeParse(json);
       if (!parsed.success) return undefined;
-      record = parsed.data;
-      this.#opened.set(sid, { sealed: hash.d, record });
+      opened = { sealed: hash.d, record: parsed.data, current };
+      this.#opened.set(sid, opened);
     }
     const lastSeen = Number(hash.s);
-    return { version, record, ...(hash.s && Number.isInteger(lastSeen) ? { lastSeen } : {}) };
+    return {
+      version,
+      record: opened.record,
+      ...(hash.s && Number.isInteger(lastSeen) ? { lastSeen } : {}),
+      ...(opened.current ? {} : { sealedWithPreviousSecret: true as const }),
+    };
   }
 
   /**
@@ -90,6 +107,18 @@ export class TokenStore {
     const result = await this.redis.eval(COMPARE_AND_SET, {
       keys: [this.keys(sid).tokens],
       arguments: [String(expectedVersion), this.cipher.seal(JSON.stringify(record), sid)],
+    });
+    return result === 1 ? 'written' : 'stale';
+  }
+
+  /**
+   * Seals a record that a previous secret's key opened again with the current key, if it is still
+   * at the version it was read at (else a newer write, sealed with the current key, won anyway).
+   */
+  async reseal(sid: string, current: VersionedRecord): Promise<WriteResult> {
+    const result = await this.redis.eval(RESEAL, {
+      keys: [this.keys(sid).tokens],
+      arguments: [String(current.version), this.cipher.seal(JSON.stringify(current.record), sid)],
     });
     return result === 1 ? 'written' : 'stale';
   }
