@@ -74,6 +74,17 @@ async function tokenGate(rt: Runtime, req: IncomingMessage, res: ServerResponse)
   return false;
 }
 
+const NOT_JSON = Symbol('not JSON');
+
+/** The request body parsed as JSON, or {@link NOT_JSON}. */
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  try {
+    return JSON.parse(await readBody(req)) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   const route = `${req.method ?? 'GET'} ${path}`;
   switch (route) {
@@ -85,12 +96,8 @@ async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, pat
     case 'GET /__emulator/behaviour':
       return sendJson(res, 200, rt.behaviour);
     case 'POST /__emulator/behaviour': {
-      let input: unknown;
-      try {
-        input = JSON.parse(await readBody(req));
-      } catch {
-        return sendJson(res, 400, { error: 'body must be JSON' });
-      }
+      const input = await readJsonBody(req);
+      if (input === NOT_JSON) return sendJson(res, 400, { error: 'body must be JSON' });
       const next = parseBehaviour(input, rt.behaviour);
       if (typeof next === 'string') return sendJson(res, 400, { error: next });
       rt.behaviour = next;
@@ -98,12 +105,8 @@ async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, pat
     }
     case 'POST /__emulator/groups': {
       // Cognito's AdminAddUserToGroup / AdminRemoveUserFromGroup in one: tokens issued from now on carry the new groups
-      let input: unknown;
-      try {
-        input = JSON.parse(await readBody(req));
-      } catch {
-        return sendJson(res, 400, { error: 'body must be JSON' });
-      }
+      const input = await readJsonBody(req);
+      if (input === NOT_JSON) return sendJson(res, 400, { error: 'body must be JSON' });
       const { username, groups } = (input ?? {}) as { username?: unknown; groups?: unknown };
       const user = rt.options.users.find((u) => u.username === username);
       if (!user) return sendJson(res, 404, { error: `no user ${String(username)}` });
