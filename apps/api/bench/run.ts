@@ -1,36 +1,89 @@
-// `npm run bench`: throughput and latency of the BFF next to the upstream alone and a bare proxy,
-// on this machine, in one run; then a burst of parallel requests at the moment the access token
-// expires. A script, not a test: figures go to docs/benchmarks.md.
+// `npm run bench`: the BFF next to the upstream alone, a bare node:http proxy (http.Agent), a bare
+// undici proxy and the "floor" program (undici + one HGETALL of the real session key), with many
+// signed-in sessions taken round robin, in interleaved rounds; then a refresh storm (many sessions
+// reaching their refresh point together under load). A script, not a test: docs/benchmarks.md.
+//
+//   npm run bench -- [--sessions 2000] [--rounds 3] [--duration 10] [--connections 50]
+//                    [--bff name=path/to/server.js]... [--bff-env name:KEY=VALUE]...
+//                    [--storm-sessions 500] [--no-storm] [--only-storm]
+//
+// `--bff` adds a BFF build to compare (e.g. one built from an older commit by
+// bench/build-baseline.sh); `--bff-env` sets an environment variable of one BFF only (e.g.
+// `--bff r20=dist/server.js --bff-env r20:API_ROUTES_FILE=/tmp/routes-20.json`). The default BFF
+// is `bff` = dist/server.js. API_ROUTES / API_ROUTES_FILE / LOG_LEVEL of the environment reach
+// every BFF.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { spawnEmulator, signIn } from '@app/cognito-emulator';
+import { parseArgs } from 'node:util';
+import { createClient } from 'redis';
+import { spawnEmulator } from '@app/cognito-emulator';
+import { benchSessions } from './sessions.js';
 
 const API_DIR = fileURLToPath(new URL('..', import.meta.url));
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const BURST = 200;
-const ports = { upstream: 4620, bare: 4621, bff: 4622 };
+const { values: args } = parseArgs({
+  options: {
+    sessions: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10' },
+    connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
+    bff: { type: 'string', multiple: true, default: [] },
+    'bff-env': { type: 'string', multiple: true, default: [] },
+    'storm-sessions': { type: 'string', default: '500' },
+    'no-storm': { type: 'boolean', default: false },
+    'only-storm': { type: 'boolean', default: false },
+  },
+});
+const SESSIONS = Number(args.sessions);
+const ROUNDS = Number(args.rounds);
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const STORM_SESSIONS = Number(args['storm-sessions']);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `bench:${process.pid}:`;
+const SECRET = 'benchmark-secret-benchmark-secret-0123456789';
+const SKEW_SECONDS = 60;
 const children: ChildProcess[] = [];
+const work = mkdtempSync(join(tmpdir(), 'bff-bench-'));
+
 /** The BFF runs exactly as `npm start` runs it (same Node flags). */
 const startFlags = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
   .split(/\s+/)
   .filter((a) => a.startsWith('--'));
 
-function start(args: string[], env: Record<string, string> = {}, cwd = API_DIR): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+interface Target {
+  name: string;
+  url: string;
+  pid: number;
+  /** Sends the session cookies (round robin) and `X-CSRF: 1`. */
+  cookies: boolean;
+}
+
+function start(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: API_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   return child;
 }
 
 async function waitFor(url: string) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 300; i++) {
     if (await fetch(url).then(() => true, () => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
+}
+
+/** utime + stime of a process, in µs (from /proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
 }
 
 function rssMb(pid: number): number {
@@ -38,118 +91,203 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function load(title: string, url: string, headers: Record<string, string> = {}, pid?: number) {
-  let peakRss = pid ? rssMb(pid) : 0;
-  const sampler = pid ? setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 200) : undefined;
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
-  if (sampler) clearInterval(sampler);
-  const non2xx = result.non2xx + result.errors;
-  return { title, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx, peakRss };
+interface LoadResult {
+  rps: number;
+  total: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  distinctCookies: number;
+}
+
+/** Runs the load generator process against `url`; returns its figures. */
+function runLoad(url: string, duration: number, cookiesFile?: string): Promise<LoadResult> {
+  const options = { url, connections: CONNECTIONS, duration, ...(cookiesFile ? { cookiesFile, headers: { 'x-csrf': '1' } } : {}) };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(options)], { cwd: API_DIR, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult) : reject(new Error(`load generator exited ${code}`)))),
+  );
+}
+
+interface Sample extends LoadResult {
+  cpuUsPerReq: number;
+  redisUsPerReq: number;
+  peakRss: number;
+}
+
+async function measure(target: Target, cookiesFile: string, redisPid: number | undefined): Promise<Sample> {
+  const cpu0 = cpuMicros(target.pid);
+  const redis0 = redisPid ? cpuMicros(redisPid) : NaN;
+  let peakRss = rssMb(target.pid);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(target.pid))), 250);
+  const result = await runLoad(target.url, DURATION, target.cookies ? cookiesFile : undefined);
+  clearInterval(sampler);
+  const served = Math.max(1, result.total);
+  return {
+    ...result,
+    cpuUsPerReq: (cpuMicros(target.pid) - cpu0) / served,
+    redisUsPerReq: redisPid ? (cpuMicros(redisPid) - redis0) / served : NaN,
+    peakRss,
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const span = (xs: number[], digits = 0) => {
+  const s = xs.filter((x) => !Number.isNaN(x));
+  if (!s.length) return '–';
+  const f = (x: number) => x.toFixed(digits);
+  return s.length > 1 ? `${f(median(s))} (${f(Math.min(...s))}–${f(Math.max(...s))})` : f(s[0]!);
+};
+
+async function redisServerPid(): Promise<number | undefined> {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  try {
+    const pid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+    return Number.isNaN(cpuMicros(pid)) ? undefined : pid;
+  } finally {
+    await client.close();
+  }
+}
+
+function bffVariants(): { name: string; script: string; env: Record<string, string> }[] {
+  const variants = [{ name: 'bff', script: 'dist/server.js', env: {} as Record<string, string> }];
+  for (const spec of args.bff) {
+    const [name, script] = spec.split('=', 2);
+    if (!name || !script) throw new Error(`--bff wants name=path/to/server.js, got ${spec}`);
+    const existing = variants.find((v) => v.name === name);
+    if (existing) existing.script = script;
+    else variants.push({ name, script, env: {} });
+  }
+  for (const spec of args['bff-env']) {
+    const m = /^([^:]+):([^=]+)=(.*)$/s.exec(spec);
+    const variant = m && variants.find((v) => v.name === m[1]);
+    if (!m || !variant) throw new Error(`--bff-env wants name:KEY=VALUE for a known BFF, got ${spec}`);
+    variant.env[m[2]!] = m[3]!;
+  }
+  return variants;
 }
 
 async function main() {
   const emulator = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 3600 });
-  start(['--import', 'tsx', 'bench/targets.ts', 'upstream', String(ports.upstream)]);
-  start(['--import', 'tsx', 'bench/targets.ts', 'bare', String(ports.bare), `http://127.0.0.1:${ports.upstream}`]);
-  const bffUrl = `http://127.0.0.1:${ports.bff}`;
-  const bffEnv = {
-    NODE_ENV: 'production',
-    PORT: String(ports.bff),
-    PUBLIC_URL: bffUrl,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_KEY_PREFIX: `bench:${process.pid}:`,
-    SESSION_SECRET: 'benchmark-secret-benchmark-secret-0123456789',
-    COGNITO_ISSUER: emulator.issuer,
-    COGNITO_CLIENT_ID: 'local-client',
-    COGNITO_CLIENT_SECRET: 'local-secret',
-    API_UPSTREAM_URL: `http://127.0.0.1:${ports.upstream}`,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  };
-  const bff = start([...startFlags, 'dist/server.js'], bffEnv);
-  await Promise.all([waitFor(`http://127.0.0.1:${ports.upstream}/`), waitFor(`http://127.0.0.1:${ports.bare}/`), waitFor(`${bffUrl}/healthz`)]);
-  const cookie = await signInCookie(bffUrl);
-  const headers = { cookie, 'x-csrf': '1' };
-  if ((await fetch(`${bffUrl}/api/hello`, { headers })).status !== 200) throw new Error('signed-in call through the BFF failed');
+  const ports = { upstream: 4620, bare: 4621, bareUndici: 4622, floor: 4623, bff: 4630 };
+  const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
+  const upstream = start(['--import', 'tsx', 'bench/targets.ts', 'upstream', String(ports.upstream)]);
+  const bare = start(['--import', 'tsx', 'bench/targets.ts', 'bare', String(ports.bare), upstreamUrl]);
+  const bareUndici = start(['--import', 'tsx', 'bench/targets.ts', 'bare-undici', String(ports.bareUndici), upstreamUrl]);
+  const floor = start(['--import', 'tsx', 'bench/targets.ts', 'floor', String(ports.floor), upstreamUrl, REDIS_URL, PREFIX]);
+  const passThrough = Object.fromEntries(['API_ROUTES', 'API_ROUTES_FILE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
+  const bffs = bffVariants().map((variant, i) => {
+    const port = ports.bff + i;
+    const url = `http://127.0.0.1:${port}`;
+    const child = start([...startFlags, variant.script], {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      PUBLIC_URL: url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: PREFIX,
+      SESSION_SECRET: SECRET,
+      COGNITO_ISSUER: emulator.issuer,
+      COGNITO_CLIENT_ID: 'local-client',
+      COGNITO_CLIENT_SECRET: 'local-secret',
+      API_UPSTREAM_URL: upstreamUrl,
+      REFRESH_SKEW_SECONDS: String(SKEW_SECONDS),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      ...passThrough,
+      ...variant.env,
+    });
+    return { ...variant, url, child };
+  });
+  await Promise.all([upstreamUrl, `http://127.0.0.1:${ports.bare}/`, `http://127.0.0.1:${ports.bareUndici}/`, `http://127.0.0.1:${ports.floor}/`, ...bffs.map((b) => `${b.url}/healthz`)].map(waitFor));
 
-  console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  console.log(`Load: autocannon, ${CONNECTIONS} connections, ${DURATION} s each, GET, same machine\n`);
-  await load('warm-up', `${bffUrl}/api/hello`, headers);
-  const rows = [
-    await load('upstream directly', `http://127.0.0.1:${ports.upstream}/hello`),
-    await load('bare node:http proxy (no auth)', `http://127.0.0.1:${ports.bare}/api/hello`),
-    await load('BFF /api/* (cookie session, Redis)', `${bffUrl}/api/hello`, headers, bff.pid),
+  const sessions = await benchSessions(bffs[0]!.url, { redisUrl: REDIS_URL, prefix: PREFIX, secret: SECRET, cookieName: 'bff.sid' });
+  try {
+    console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+    if (!args['only-storm']) await throughput(sessions, { upstream, bare, bareUndici, floor, bffs, ports });
+    if (!args['no-storm']) for (const b of bffs) await storm(sessions, b, emulator);
+  } finally {
+    await sessions.cleanUp();
+    await sessions.close();
+    await emulator.stop();
+  }
+}
+
+async function throughput(
+  sessions: Awaited<ReturnType<typeof benchSessions>>,
+  p: { upstream: ChildProcess; bare: ChildProcess; bareUndici: ChildProcess; floor: ChildProcess; bffs: { name: string; url: string; child: ChildProcess }[]; ports: Record<string, number> },
+) {
+  const cookies = await sessions.create(SESSIONS);
+  const cookiesFile = join(work, 'cookies.txt');
+  writeFileSync(cookiesFile, cookies.join('\n'));
+  for (const b of p.bffs) {
+    const res = await fetch(`${b.url}/api/hello`, { headers: { cookie: cookies[0]!, 'x-csrf': '1' } });
+    if (res.status !== 200) throw new Error(`${b.name}: a signed-in call answered ${res.status}`);
+  }
+  const targets: Target[] = [
+    { name: 'upstream directly', url: `http://127.0.0.1:${p.ports.upstream}/hello`, pid: p.upstream.pid!, cookies: false },
+    { name: 'bare proxy (node:http + http.Agent)', url: `http://127.0.0.1:${p.ports.bare}/api/hello`, pid: p.bare.pid!, cookies: false },
+    { name: 'bare proxy (node:http + undici)', url: `http://127.0.0.1:${p.ports.bareUndici}/api/hello`, pid: p.bareUndici.pid!, cookies: false },
+    { name: 'floor (undici + 1 HGETALL)', url: `http://127.0.0.1:${p.ports.floor}/api/hello`, pid: p.floor.pid!, cookies: true },
+    ...p.bffs.map((b) => ({ name: `BFF ${b.name}`, url: `${b.url}/api/hello`, pid: b.child.pid!, cookies: true })),
   ];
-  const bare = rows[1]!;
-  console.log('| target | req/s | p50 ms | p99 ms | errors | vs bare (req/s) | vs bare (p99) | peak RSS |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
+  const redisPid = await redisServerPid();
+  console.log(`Load: autocannon in its own process, ${CONNECTIONS} connections, ${DURATION} s per target, GET, ${SESSIONS} sessions round robin, ${ROUNDS} interleaved rounds\n`);
+  // warm-up: JIT, pools, the BFF's caches
+  for (const t of targets) await runLoad(t.url, 3, t.cookies ? cookiesFile : undefined);
+  const samples = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const t of targets) {
+      const s = await measure(t, cookiesFile, t.cookies ? redisPid : undefined);
+      samples.get(t.name)!.push(s);
+      console.error(`round ${round} ${t.name}: ${Math.round(s.rps)} req/s p50 ${s.p50} p99 ${s.p99} cpu ${s.cpuUsPerReq.toFixed(0)} µs/req non2xx ${s.non2xx + s.errors} cookies ${s.distinctCookies}`);
+    }
+  }
+  const bareSamples = samples.get(targets[1]!.name)!;
+  const ratio = (xs: Sample[], f: (s: Sample) => number) => xs.map((s, i) => f(s) / Math.max(f(bareSamples[i]!), 1e-9));
+  console.log('Median of the rounds (range); ratios are taken within each round, then the median.\n');
+  console.log('| target | req/s | p50 ms | p99 ms | CPU µs/req (process) | Redis CPU µs/req | errors | req/s vs bare | p99 vs bare | CPU vs bare | peak RSS |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const t of targets) {
+    const xs = samples.get(t.name)!;
     console.log(
-      `| ${r.title} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${(r.rps / bare.rps).toFixed(2)}× | ${(r.p99 / Math.max(bare.p99, 1)).toFixed(2)}× | ${r.peakRss ? `${Math.round(r.peakRss)} MB` : ''} |`,
+      `| ${t.name} | ${span(xs.map((s) => s.rps))} | ${span(xs.map((s) => s.p50))} | ${span(xs.map((s) => s.p99))} | ${span(xs.map((s) => s.cpuUsPerReq))} | ${span(xs.map((s) => s.redisUsPerReq))} | ${xs.reduce((n, s) => n + s.non2xx + s.errors, 0)} | ${span(ratio(xs, (s) => s.rps), 2)} | ${span(ratio(xs, (s) => s.p99), 2)} | ${span(ratio(xs, (s) => s.cpuUsPerReq), 2)} | ${Math.round(Math.max(...xs.map((s) => s.peakRss)))} MB |`,
     );
   }
-  const bffRow = rows[2]!;
-  const ok = bffRow.rps >= 0.6 * bare.rps && bffRow.p99 <= 2 * Math.max(bare.p99, 1) && bffRow.peakRss < 150;
-  console.log(`\nTarget (≥ 0.6× bare throughput, p99 ≤ 2× bare, RSS < 150 MB): ${ok ? 'met' : 'NOT met'}`);
-
-  await burstAtExpiry(emulator);
-  await emulator.stop();
 }
 
-async function signInCookie(base: string): Promise<string> {
-  const login = await fetch(`${base}/auth/login`, { redirect: 'manual' });
-  const loginCookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-  const callback = await signIn(login.headers.get('location')!, 'alice', 'Passw0rd!');
-  const done = await fetch(callback, { redirect: 'manual', headers: { cookie: loginCookie } });
-  return done.headers.getSetCookie()[0]!.split(';')[0]!;
-}
-
-/** 200 parallel requests at the moment the access token expires: one refresh, and what it adds. */
-async function burstAtExpiry(_longLived: Awaited<ReturnType<typeof spawnEmulator>>) {
-  const idp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 4, rotateRefreshTokens: true });
-  const port = ports.bff + 1;
-  const base = `http://127.0.0.1:${port}`;
-  start([...startFlags, 'dist/server.js'], {
-    NODE_ENV: 'production',
-    PORT: String(port),
-    PUBLIC_URL: base,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_KEY_PREFIX: `bench:${process.pid}:burst:`,
-    SESSION_SECRET: 'benchmark-secret-benchmark-secret-0123456789',
-    COGNITO_ISSUER: idp.issuer,
-    COGNITO_CLIENT_ID: 'local-client',
-    COGNITO_CLIENT_SECRET: 'local-secret',
-    API_UPSTREAM_URL: `http://127.0.0.1:${ports.upstream}`,
-    LOG_LEVEL: 'warn',
-  });
-  await waitFor(`${base}/healthz`);
-  const cookie = await signInCookie(base);
-  const headers = { cookie, 'x-csrf': '1' };
-  const fire = async () => {
-    const times = await Promise.all(
-      Array.from({ length: BURST }, async () => {
-        const t0 = performance.now();
-        const res = await fetch(`${base}/api/hello`, { headers });
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`burst call answered ${res.status}`);
-        return performance.now() - t0;
-      }),
-    );
-    times.sort((a, b) => a - b);
-    return { p50: times[Math.floor(BURST / 2)]!, max: times[BURST - 1]! };
-  };
-  await fire(); // warm-up: opens the 200 connections and the upstream pool, so both bursts below start equal
-  const fresh = await fire();
-  await new Promise((r) => setTimeout(r, 3_200)); // 4 s token: refresh point at ≤ 2 s left
-  await idp.reset();
-  const expired = await fire();
-  const stats = await idp.stats();
-  console.log(`\nBurst of ${BURST} parallel requests (cookie session, rotation on):`);
-  console.log('| moment | p50 ms | max ms | refresh grants at the IdP |');
-  console.log('|---|---:|---:|---:|');
-  console.log(`| token fresh | ${fresh.p50.toFixed(1)} | ${fresh.max.toFixed(1)} | 0 |`);
-  console.log(`| token just expired | ${expired.p50.toFixed(1)} | ${expired.max.toFixed(1)} | ${stats.grants.refresh_token} |`);
-  console.log(`Latency the refresh added: p50 +${(expired.p50 - fresh.p50).toFixed(1)} ms, max +${(expired.max - fresh.max).toFixed(1)} ms`);
-  await idp.stop();
+/**
+ * `STORM_SESSIONS` sessions whose access tokens enter the refresh window (REFRESH_SKEW_SECONDS
+ * before expiry) in the same second, under load on those sessions: latency before and during.
+ */
+async function storm(sessions: Awaited<ReturnType<typeof benchSessions>>, bff: { name: string; url: string }, emulator: Awaited<ReturnType<typeof spawnEmulator>>) {
+  const steadySeconds = 4;
+  const lead = steadySeconds + 4; // create, steady load, then the window opens 1.5 s into the storm load
+  const entersWindowAt = Math.floor(Date.now() / 1000) + lead;
+  const cookies = await sessions.create(STORM_SESSIONS, { accessTokenExpiresAt: entersWindowAt + SKEW_SECONDS, accessTokenLifetime: 3600 });
+  const file = join(work, `storm-${bff.name}.txt`);
+  writeFileSync(file, cookies.join('\n'));
+  const steady = await runLoad(`${bff.url}/api/hello`, steadySeconds, file);
+  await emulator.reset();
+  const wait = entersWindowAt * 1000 - 1_500 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const during = await runLoad(`${bff.url}/api/hello`, 6, file);
+  await new Promise((r) => setTimeout(r, 500));
+  const stats = await emulator.stats();
+  console.log(`\nRefresh storm, BFF ${bff.name}: ${STORM_SESSIONS} sessions enter the refresh window in the same second, under load (${CONNECTIONS} connections, round robin over them)`);
+  console.log('| moment | req/s | p50 ms | p99 ms | max ms | errors | refresh grants at the IdP |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log(`| steady (${steadySeconds} s before) | ${Math.round(steady.rps)} | ${steady.p50} | ${steady.p99} | ${steady.max} | ${steady.non2xx + steady.errors} | |`);
+  console.log(`| storm (6 s around the window's opening) | ${Math.round(during.rps)} | ${during.p50} | ${during.p99} | ${during.max} | ${during.non2xx + during.errors} | ${stats.grants.refresh_token} |`);
+  console.log(`p99 during the storm: ${(during.p99 / Math.max(steady.p99, 1)).toFixed(2)}× steady`);
 }
 
 main()

@@ -1,23 +1,69 @@
-// Processes the benchmark measures: a minimal upstream and a bare node:http proxy (no auth).
-// Run as `tsx bench/targets.ts upstream <port>` or `tsx bench/targets.ts bare <port> <upstreamUrl>`.
-import { Agent, createServer, request } from 'node:http';
+// Processes the benchmark measures next to the BFF, each a separate process so its CPU time can be
+// read from /proc. Run as `tsx bench/targets.ts <role> <port> [upstreamUrl] [redisUrl] [keyPrefix]`:
+//   upstream     a minimal upstream (a fixed small JSON answer)
+//   bare         node:http server piping to the upstream through a keep-alive http.Agent, no auth
+//   bare-undici  node:http server streaming to the upstream through an undici Pool, no auth
+//   floor        bare-undici plus what a correct BFF cannot skip: one HGETALL of the caller's real
+//                session key per request (node-redis 5, like the BFF), its result attached as a
+//                bearer token. No HMAC, no decryption, no log line: the cost floor of the design.
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createClient } from 'redis';
+import { Pool } from 'undici';
 
-const [role, portArg, upstreamArg] = process.argv.slice(2);
+const [role, portArg, upstreamArg, redisUrl, keyPrefix] = process.argv.slice(2);
 const port = Number(portArg);
+
+function listen(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  const server = createServer(handler);
+  server.keepAliveTimeout = 65_000;
+  server.listen(port, '127.0.0.1', () => console.log('ready'));
+}
+
+const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'cookie', 'upgrade', 'te', 'trailer']);
+function copyHeaders(headers: IncomingMessage['headers'], bearer?: string) {
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !HOP.has(name)) out[name] = value;
+  }
+  if (bearer) out.authorization = `Bearer ${bearer}`;
+  return out;
+}
+
+/** undici streaming, shared by bare-undici and floor. */
+function undiciForwarder(origin: string) {
+  const pool = new Pool(origin, { keepAliveTimeout: 30_000 });
+  return (req: IncomingMessage, res: ServerResponse, bearer?: string) => {
+    pool
+      .stream(
+        { path: req.url!.slice(4) || '/', method: req.method as 'GET', headers: copyHeaders(req.headers, bearer), opaque: res },
+        ({ statusCode, headers, opaque }) => {
+          const out = opaque as ServerResponse;
+          delete headers.connection;
+          delete headers['keep-alive'];
+          delete headers['transfer-encoding'];
+          out.writeHead(statusCode, headers as Record<string, string>);
+          return out;
+        },
+      )
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+  };
+}
 
 if (role === 'upstream') {
   const body = JSON.stringify({ ok: true, message: 'hello from the benchmark upstream' });
-  const server = createServer((req, res) => {
+  listen((req, res) => {
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
-  server.keepAliveTimeout = 65_000;
-  server.listen(port, '127.0.0.1', () => console.log('ready'));
 } else if (role === 'bare') {
   const target = new URL(upstreamArg!);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const server = createServer((req, res) => {
+  listen((req, res) => {
     const upstream = request(
       { host: target.hostname, port: target.port, path: req.url!.replace(/^\/api/, ''), method: req.method, headers: req.headers, agent },
       (up) => {
@@ -31,9 +77,34 @@ if (role === 'upstream') {
     });
     req.pipe(upstream);
   });
-  server.keepAliveTimeout = 65_000;
-  server.listen(port, '127.0.0.1', () => console.log('ready'));
+} else if (role === 'bare-undici') {
+  const forward = undiciForwarder(upstreamArg!);
+  listen((req, res) => forward(req, res));
+} else if (role === 'floor') {
+  const forward = undiciForwarder(upstreamArg!);
+  const redis = createClient({ url: redisUrl });
+  await redis.connect();
+  listen((req, res) => {
+    // the sid between `s:` (URL-encoded `s%3A`) and the signature's dot, not verified
+    const cookie = req.headers.cookie ?? '';
+    const start = cookie.indexOf('s%3A') + 4;
+    const sid = cookie.slice(start, cookie.indexOf('.', start));
+    redis.hGetAll(`${keyPrefix}{${sid}}:tokens`).then(
+      (hash) => {
+        if (!hash.d) {
+          res.writeHead(401);
+          res.end();
+          return;
+        }
+        forward(req, res, hash.v);
+      },
+      () => {
+        res.writeHead(503);
+        res.end();
+      },
+    );
+  });
 } else {
-  console.error('usage: targets.ts upstream|bare <port> [upstreamUrl]');
+  console.error('usage: targets.ts upstream|bare|bare-undici|floor <port> [upstreamUrl] [redisUrl] [keyPrefix]');
   process.exit(2);
 }

@@ -9,7 +9,7 @@ import { healthRoutes } from './health/health-routes.js';
 import { answerError, errorSink } from './http/error-sink.js';
 import { AppError } from './http/errors.js';
 import { sendProblem } from './http/problem.js';
-import { requestLogger } from './http/request-log.js';
+import { echoRequestIdNow, requestLogger } from './http/request-log.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
 import { handleApi } from './proxy/api-handler.js';
 import { cookieOptions } from './session/cookie.js';
@@ -67,6 +67,7 @@ export function createApp(deps: Deps): App {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(res, 'method_not_allowed', undefined, { allow: 'GET, HEAD' });
       return fast(handleSession, req, res);
     }
+    echoRequestIdNow(res);
     app(req, res);
   };
   return { handler, express: app };

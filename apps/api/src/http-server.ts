@@ -1,4 +1,5 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { TracedResponse } from './http/request-log.js';
 
 /**
  * Limits of every HTTP server the API runs: the production entry point (`server.ts`) and the
@@ -21,15 +22,16 @@ export const HTTP_LIMITS = {
 
 /** Creates the Node HTTP server with {@link HTTP_LIMITS}; the listener may be attached later (`server.on('request', …)`). */
 export function createHttpServer(handler?: RequestListener): Server {
-  const server = createServer(
+  const server = createServer<typeof IncomingMessage, typeof TracedResponse>(
     {
+      ServerResponse: TracedResponse, // X-Request-Id without leaving Node's fast header path
       maxHeaderSize: HTTP_LIMITS.maxHeaderSize,
       headersTimeout: HTTP_LIMITS.headersTimeout,
       requestTimeout: HTTP_LIMITS.requestTimeout,
       // strict parsing: no lenient handling of malformed headers, duplicate Content-Length or bad Transfer-Encoding
       insecureHTTPParser: false,
     },
-    handler,
+    handler as RequestListener<typeof IncomingMessage, typeof TracedResponse> | undefined,
   );
   server.keepAliveTimeout = HTTP_LIMITS.keepAliveTimeout;
   return server;

@@ -12,6 +12,7 @@ import {
   type RedisClusterType,
 } from 'redis';
 import type { Logger } from 'pino';
+import { withDeadline } from './command-deadline.js';
 
 /** Redis client type used everywhere (RESP2, default type mapping). */
 export type Redis = RedisClientType;
@@ -83,34 +84,6 @@ export async function pingRedis(redis: Redis): Promise<void> {
       await Promise.race([node.ping(), deadline]).finally(() => clearTimeout(timer));
     }),
   );
-}
-
-/** Lifecycle methods that may legitimately take longer than one command. */
-const NOT_COMMANDS = new Set<PropertyKey>(['connect', 'close', 'destroy', 'quit', 'disconnect']);
-
-/**
- * node-redis's own `timeout` only covers commands not yet written to the socket; a Redis that
- * hangs with its connection open (overloaded, SIGSTOPped, a network black hole) would leave every
- * written command waiting forever. This proxy puts a deadline on every command's promise, so a
- * request answers 503 in time whatever state the socket is in. Late replies are dropped by the
- * client as usual; `commandsQueueMaxLength` bounds what piles up meanwhile.
- */
-function withDeadline(client: Redis, ms: number): Redis {
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || NOT_COMMANDS.has(prop)) return value;
-      return (...args: unknown[]) => {
-        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (!(result instanceof Promise)) return result;
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new TimeoutError()), ms);
-        });
-        return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
-      };
-    },
-  });
 }
 
 /** True for the errors node-redis raises when the server is unreachable or too slow. */

@@ -12,6 +12,11 @@ export interface SessionKeys {
   refreshFailed: string;
 }
 
+/** The key of a session's token hash alone (the hot path reads only this one). */
+export function tokensKey(prefix: string, sid: string): string {
+  return `${prefix}{${sid}}:tokens`;
+}
+
 /** Builds the key names of one session under the deployment's prefix. */
 export function sessionKeys(prefix: string, sid: string): SessionKeys {
   const base = `${prefix}{${sid}}`;

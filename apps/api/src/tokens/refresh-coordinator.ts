@@ -7,9 +7,10 @@ import type { Redis } from '../redis/client.js';
 import { recordAfterRefresh } from './grant-to-record.js';
 import { acquireLease } from './redis-lease.js';
 import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from './refresh-observer.js';
-import { needsRefresh, type VersionedRecord } from './token-record.js';
+import { needsRefresh, nowSeconds, type VersionedRecord } from './token-record.js';
 import type { TokenStore } from './token-store.js';
 import { errorSummary } from '../logger.js';
+import { Lru } from '../util/lru.js';
 
 /** Result of asking for a usable access token: the proxy and `/session` turn it into a response. */
 export type TokenResult =
@@ -28,6 +29,14 @@ export interface RefreshOptions {
   maxWaitMs?: number;
   /** Told about every grant and every lease wait (metrics). */
   observer?: RefreshObserver;
+  /**
+   * Refresh-ahead: inside the refresh window, a token valid for more than this many seconds still
+   * serves the request while one background refresh runs; only a token this close to expiry (or
+   * past it) makes the request wait. Default 2.
+   */
+  waitMarginSeconds?: number;
+  /** After a background refresh failed for a passing reason, no new one for this session before this long. */
+  aheadRetryMs?: number;
 }
 
 /** Called when a refresh token was rejected for good: ends the session everywhere. */
@@ -45,6 +54,10 @@ export class RefreshCoordinator {
   readonly #leaseMs: number;
   readonly #pollMs: number;
   readonly #maxWaitMs: number;
+  /** Background refreshes running in this process, by sid (refresh-ahead). */
+  readonly #ahead = new Map<string, Promise<void>>();
+  /** Sessions whose background refresh just failed for a passing reason: unix ms before which none is retried. */
+  readonly #aheadRetryAt = new Lru<string, number>(4096);
 
   constructor(
     private readonly redis: Redis,
@@ -64,9 +77,17 @@ export class RefreshCoordinator {
     return this.#inflight.size;
   }
 
-  /** Returns a record whose access token is usable now, refreshing it first when needed. */
+  /**
+   * Returns a record whose access token is usable now. Inside the refresh window the current token
+   * is returned at once while one background refresh runs; only a token about to expire (or
+   * expired) waits for the refresh.
+   */
   async ensureFresh(sid: string, current: VersionedRecord): Promise<TokenResult> {
     if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
+    if (this.#servesWhileRefreshing(current)) {
+      this.#refreshAhead(sid);
+      return { kind: 'fresh', current };
+    }
     let pending = this.#inflight.get(sid);
     if (pending) this.options.observer?.joinedInflight();
     else {
@@ -101,6 +122,40 @@ export class RefreshCoordinator {
       }
       const failedAt = Number(await this.redis.get(keys.refreshFailed));
       if (failedAt >= started || Date.now() > deadline) return this.#waitEnded('idp_unavailable', started, { kind: 'error', code: 'idp_unavailable', current: now });
+    }
+  }
+
+  /** True while the token is valid for more than the wait margin: it can serve during a background refresh. */
+  #servesWhileRefreshing(current: VersionedRecord): boolean {
+    return current.record.accessTokenExpiresAt - nowSeconds() > (this.options.waitMarginSeconds ?? 2);
+  }
+
+  /**
+   * Starts one background refresh of the session unless one runs already in this process, one
+   * failed moments ago, or (found out by the lease) another instance or request is on it. It takes
+   * the lease once and never polls: whoever holds the lease writes the new record, and the next
+   * request reads it. invalid_grant ends the session (in {@link #redeemHolding}); a passing failure
+   * leaves the session alone and the still valid token in use.
+   */
+  #refreshAhead(sid: string): void {
+    if (this.#ahead.has(sid) || this.#inflight.has(sid) || (this.#aheadRetryAt.get(sid) ?? 0) > Date.now()) return;
+    const run = this.#redeemIfLeaseFree(sid)
+      .then((result) => {
+        if (result?.kind === 'error' && result.code === 'idp_unavailable') this.#aheadRetryAt.set(sid, Date.now() + (this.options.aheadRetryMs ?? 5_000));
+      })
+      .catch((err: unknown) => this.logger.warn({ event: 'refresh', sid: redactSid(sid), err: errorSummary(err) }, 'background refresh failed'))
+      .finally(() => this.#ahead.delete(sid));
+    this.#ahead.set(sid, run);
+  }
+
+  /** One attempt at the lease; the redemption when it was free, `undefined` when somebody else holds it. */
+  async #redeemIfLeaseFree(sid: string): Promise<TokenResult | undefined> {
+    const lease = await acquireLease(this.redis, this.store.keys(sid).lease, this.#leaseMs, (err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed'));
+    if (!lease) return undefined;
+    try {
+      return await this.#redeemHolding(sid, Date.now(), false);
+    } finally {
+      await lease.release();
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Redis } from '../redis/client.js';
 import type { TokenCipher } from './crypto.js';
-import { sessionKeys } from './keys.js';
+import { sessionKeys, tokensKey } from './keys.js';
 import { Lru } from '../util/lru.js';
 import { tokenRecordSchema, type TokenRecord, type VersionedRecord } from './token-record.js';
 
@@ -57,7 +57,7 @@ export class TokenStore {
 
   /** Reads a session's record with one round trip; `undefined` when there is none or it does not open. */
   async read(sid: string): Promise<VersionedRecord | undefined> {
-    const hash = await this.redis.hGetAll(this.keys(sid).tokens);
+    const hash = await this.redis.hGetAll(tokensKey(this.prefix, sid));
     const version = Number(hash.v);
     if (!hash.d || !Number.isInteger(version)) return undefined;
     let opened = this.#opened.get(sid);
@@ -77,12 +77,10 @@ export class TokenStore {
       this.#opened.set(sid, opened);
     }
     const lastSeen = Number(hash.s);
-    return {
-      version,
-      record: opened.record,
-      ...(hash.s && Number.isInteger(lastSeen) ? { lastSeen } : {}),
-      ...(opened.current ? {} : { sealedWithPreviousSecret: true as const }),
-    };
+    const found: VersionedRecord = { version, record: opened.record };
+    if (hash.s && Number.isInteger(lastSeen)) found.lastSeen = lastSeen;
+    if (!opened.current) found.sealedWithPreviousSecret = true;
+    return found;
   }
 
   /**

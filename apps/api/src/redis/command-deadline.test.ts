@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { TimeoutError } from 'redis';
+import { CommandDeadlines } from './command-deadline.js';
+
+describe('CommandDeadlines', () => {
+  it('fails a command that never answers with a TimeoutError, within the timeout plus the sweep resolution', async () => {
+    const deadlines = new CommandDeadlines(200, 20);
+    const t0 = Date.now();
+    const err = await deadlines.track(new Promise(() => undefined)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(195);
+    expect(Date.now() - t0).toBeLessThan(400);
+  });
+
+  it('passes answers and errors through, and a late command still gets its own full timeout', async () => {
+    const deadlines = new CommandDeadlines(150, 10);
+    await expect(deadlines.track(Promise.resolve('v'))).resolves.toBe('v');
+    await expect(deadlines.track(Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const slow = deadlines.track(new Promise((r) => setTimeout(() => r('late but in time'), 100)));
+    await new Promise((r) => setTimeout(r, 80));
+    const second = deadlines.track(new Promise((r) => setTimeout(() => r('second'), 120))); // answers 200 ms after the first began
+    await expect(slow).resolves.toBe('late but in time');
+    await expect(second).resolves.toBe('second');
+  });
+});

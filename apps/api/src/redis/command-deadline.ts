@@ -1,0 +1,101 @@
+import { TimeoutError } from 'redis';
+
+/** Lifecycle methods that may legitimately take longer than one command. */
+const NOT_COMMANDS = new Set<PropertyKey>(['connect', 'close', 'destroy', 'quit', 'disconnect']);
+
+/** A command waiting for its reply, in a list ordered by deadline (all share one timeout). */
+interface Pending {
+  at: number;
+  reject: ((err: Error) => void) | undefined;
+  prev: Pending | undefined;
+  next: Pending | undefined;
+}
+
+/**
+ * Deadlines of every command with one timer for all of them: since every command gets the same
+ * timeout, appending keeps the list ordered by deadline; a reply unlinks its entry (O(1), so it
+ * dies young), and a sweep every `resolutionMs` fails the entries whose time is up. A
+ * `setTimeout` per command costs a timer object, a timer-list insert and removal, a deadline
+ * promise and a `Promise.race` for every Redis call on the hot path.
+ */
+export class CommandDeadlines {
+  #head: Pending | undefined;
+  #tail: Pending | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly timeoutMs: number,
+    private readonly resolutionMs = 100,
+  ) {}
+
+  /** `result`, or a `TimeoutError` when it has not settled within the timeout (+ at most the resolution). */
+  track<T>(result: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = { at: Date.now() + this.timeoutMs, reject, prev: this.#tail, next: undefined };
+      if (this.#tail) this.#tail.next = entry;
+      else this.#head = entry;
+      this.#tail = entry;
+      this.#timer ??= setInterval(() => this.#sweep(), this.resolutionMs).unref();
+      result.then(
+        (value) => {
+          if (this.#unlink(entry)) resolve(value);
+        },
+        (err: unknown) => {
+          if (this.#unlink(entry)) reject(err as Error);
+        },
+      );
+    });
+  }
+
+  /** Removes a settled entry; false when the sweep got there first (the caller already has its TimeoutError). */
+  #unlink(entry: Pending): boolean {
+    if (entry.reject === undefined) return false;
+    entry.reject = undefined;
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.#head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else this.#tail = entry.prev;
+    entry.prev = entry.next = undefined;
+    return true;
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    while (this.#head && this.#head.at <= now) {
+      const reject = this.#head.reject!;
+      this.#unlink(this.#head);
+      reject(new TimeoutError());
+    }
+    if (!this.#head) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+}
+
+/**
+ * node-redis's own `timeout` only covers commands not yet written to the socket; a Redis that
+ * hangs with its connection open (overloaded, SIGSTOPped, a network black hole) would leave every
+ * written command waiting forever. This proxy puts a deadline on every command's promise, so a
+ * request answers 503 in time whatever state the socket is in. Late replies are dropped by the
+ * client as usual; `commandsQueueMaxLength` bounds what piles up meanwhile. The wrapped methods
+ * are made once per method, not on every property access.
+ */
+export function withDeadline<C extends object>(client: C, ms: number): C {
+  const deadlines = new CommandDeadlines(ms);
+  const wrapped = new Map<PropertyKey, { original: unknown; call: (...args: unknown[]) => unknown }>();
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || NOT_COMMANDS.has(prop)) return value;
+      const known = wrapped.get(prop);
+      if (known?.original === value) return known.call;
+      const call = (...args: unknown[]) => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        return result instanceof Promise ? deadlines.track(result) : result;
+      };
+      wrapped.set(prop, { original: value, call });
+      return call;
+    },
+  });
+}
