@@ -69,5 +69,5 @@ export function createApp(deps: Deps): App {
     }
     app(req, res);
   };
-  return { handler, express: app };
+  return { handler: deps.tracing.serve(handler), express: app };
 }
