@@ -70,5 +70,5 @@ export function createApp(deps: Deps): App {
     echoRequestIdNow(res);
     app(req, res);
   };
-  return { handler, express: app };
+  return { handler: deps.tracing.serve(handler), express: app };
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseRouteTable, type ApiRoute, type ParsedApiRoute } from '@app/shared-types';
 import { z } from 'zod';
+import { tracingSettings, type TracingSettings } from './observability/tracing-config.js';
 
 /** Issuer of the local Cognito emulator that `npm run dev` starts. */
 export const DEV_EMULATOR_ISSUER = 'http://127.0.0.1:4010/local-1_Emulator';
@@ -84,6 +85,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Derived: cookie carries `Secure` and the `__Host-` prefix. */
   secureCookies: boolean;
+  /** OpenTelemetry export (`OTEL_EXPORTER_OTLP_ENDPOINT` and friends); unset: no spans, W3C propagation only. */
+  tracing?: TracingSettings;
 }
 
 /** Thrown when the environment is not a valid configuration; lists every problem at once. */
@@ -277,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('COGNITO_M2M_CLIENT_SECRET: "client" routes need an app client with a secret (Cognito allows client_credentials only to confidential clients)');
   }
   const previousSessionSecrets = parsePreviousSecrets(e.PREVIOUS_SESSION_SECRETS, e.SESSION_SECRET, problems);
+  const tracing = tracingSettings(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const sessionSecret = e.SESSION_SECRET ?? randomBytes(32).toString('base64url');
@@ -317,5 +321,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDistDir: e.WEB_DIST_DIR,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000,
     secureCookies: pub.protocol === 'https:',
+    ...(tracing ? { tracing } : {}),
   };
 }

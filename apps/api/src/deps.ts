@@ -6,6 +6,7 @@ import { BearerVerifier } from './auth/bearer-verifier.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { ActiveSessions } from './observability/active-sessions.js';
 import { Metrics } from './observability/metrics.js';
+import { createTracing, type Tracing } from './observability/tracing.js';
 import { Forwarding } from './proxy/forwarding.js';
 import { RouteTable } from './routing/route-table.js';
 import { ClientTokenProvider } from './tokens/client-token-provider.js';
@@ -54,6 +55,8 @@ export interface Deps {
   metrics: Metrics;
   /** Deployment-wide count of live sessions (sign-in adds; every {@link Deps.endSession} removes). */
   activeSessions: ActiveSessions;
+  /** W3C trace propagation, and OpenTelemetry spans when an OTLP endpoint is configured. */
+  tracing: Tracing;
 }
 
 /** Options tests use to shorten the refresh lease and polling. */
@@ -65,7 +68,8 @@ export interface DepsOptions {
 export function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Deps {
   const forwarding = new Forwarding(config.trustProxy, config.publicUrl);
   const cipher = new TokenCipher(config.sessionSecrets);
-  const redis = createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes }, logger);
+  const tracing = createTracing(config.tracing, logger, config.serveWeb);
+  const redis = tracing.instrumentRedis(createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes }, logger));
   const oidc = new OidcClient(config, logger);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
@@ -103,6 +107,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     cookieName: cookieName(config),
     metrics,
     activeSessions,
+    tracing,
   };
 }
 
@@ -116,8 +121,9 @@ export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> 
   await deps.oidc.configuration().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'oidc discovery failed; will retry on demand'));
 }
 
-/** Closes connections (shutdown and tests). */
+/** Closes connections and flushes the spans still queued (shutdown and tests). */
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.upstream.close().catch(() => undefined);
   if (deps.redis.isOpen) await deps.redis.close().catch(() => undefined);
+  await deps.tracing.shutdown().catch(() => undefined);
 }

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { idpSpan } from '../observability/tracing.js';
 
 /** What a token endpoint answered, reduced to what the BFF keeps. */
 export interface GrantedTokens {
@@ -155,30 +156,34 @@ export class OidcClient {
     callbackUrl: URL,
     checks: { state: string; nonce: string; codeVerifier: string },
   ): Promise<GrantedTokens> {
-    const configuration = await this.configuration();
-    try {
-      const response = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
-        expectedState: checks.state,
-        expectedNonce: checks.nonce,
-        pkceCodeVerifier: checks.codeVerifier,
-        idTokenExpected: true,
-      });
-      return toGranted(response, response.claims() as Record<string, unknown> | undefined);
-    } catch (err) {
-      throw toIdpError(err);
-    }
+    return idpSpan('authorization_code', async () => {
+      const configuration = await this.configuration();
+      try {
+        const response = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
+          expectedState: checks.state,
+          expectedNonce: checks.nonce,
+          pkceCodeVerifier: checks.codeVerifier,
+          idTokenExpected: true,
+        });
+        return toGranted(response, response.claims() as Record<string, unknown> | undefined);
+      } catch (err) {
+        throw toIdpError(err);
+      }
+    });
   }
 
   /** Runs the refresh_token grant. @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
   async refreshTokenGrant(refreshToken: string): Promise<GrantedTokens> {
-    const configuration = await this.configuration();
-    try {
-      const response = await oidc.refreshTokenGrant(configuration, refreshToken);
-      // a refresh that returns an ID token (validated by openid-client) carries the user's current groups
-      return toGranted(response, response.claims() as Record<string, unknown> | undefined);
-    } catch (err) {
-      throw toIdpError(err);
-    }
+    return idpSpan('refresh_token', async () => {
+      const configuration = await this.configuration();
+      try {
+        const response = await oidc.refreshTokenGrant(configuration, refreshToken);
+        // a refresh that returns an ID token (validated by openid-client) carries the user's current groups
+        return toGranted(response, response.claims() as Record<string, unknown> | undefined);
+      } catch (err) {
+        throw toIdpError(err);
+      }
+    });
   }
 
   /**
@@ -187,12 +192,14 @@ export class OidcClient {
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
    */
   async clientCredentialsGrant(scopes: readonly string[]): Promise<GrantedTokens> {
-    const configuration = this.#forM2mClient(await this.configuration());
-    try {
-      return toGranted(await oidc.clientCredentialsGrant(configuration, scopes.length ? { scope: scopes.join(' ') } : {}));
-    } catch (err) {
-      throw toIdpError(err);
-    }
+    return idpSpan('client_credentials', async () => {
+      const configuration = this.#forM2mClient(await this.configuration());
+      try {
+        return toGranted(await oidc.clientCredentialsGrant(configuration, scopes.length ? { scope: scopes.join(' ') } : {}));
+      } catch (err) {
+        throw toIdpError(err);
+      }
+    });
   }
 
   /**
@@ -217,11 +224,13 @@ export class OidcClient {
   async revokeRefreshToken(refreshToken: string): Promise<void> {
     const configuration = await this.configuration();
     if (!configuration.serverMetadata().revocation_endpoint) return;
-    try {
-      await oidc.tokenRevocation(configuration, refreshToken, { token_type_hint: 'refresh_token' });
-    } catch (err) {
-      throw toIdpError(err);
-    }
+    await idpSpan('revocation', async () => {
+      try {
+        await oidc.tokenRevocation(configuration, refreshToken, { token_type_hint: 'refresh_token' });
+      } catch (err) {
+        throw toIdpError(err);
+      }
+    });
   }
 
   /**

@@ -31,7 +31,7 @@ export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerRes
   res.once('close', release);
   if (cookie) res.setHeader('set-cookie', cookie['set-cookie']);
   const target = { origin: resolved.origin, path: resolved.upstreamPath, timeoutMs: resolved.route.timeoutMs };
-  await deps.upstream.forward(req, res, target, access.token);
+  await deps.tracing.upstreamCall(req, res, target.origin, () => deps.upstream.forward(req, res, target, access.token));
 }
 
 declare module 'node:http' {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { traceHeaders } from '../observability/tracing.js';
 import { CLIENT_FORWARDING_HEADERS, type Forwarding } from './forwarding.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus those the BFF owns. @see https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1 */
@@ -16,9 +17,10 @@ const HOP_BY_HOP = new Set([
 /**
  * Never forwarded upstream: the browser's cookies, the caller's credentials (replaced), our CSRF
  * marker, `host` and `expect` (undici sets or refuses them), and every forwarding header the client
- * sent (the BFF builds its own, see forwarding.ts).
+ * sent (the BFF builds its own, see forwarding.ts), and the caller's trace context (the BFF's own
+ * span becomes the upstream's parent, observability/tracing.ts).
  */
-const REQUEST_DROPPED = new Set<string>(['cookie', 'authorization', 'x-csrf', 'host', 'expect', ...CLIENT_FORWARDING_HEADERS]);
+const REQUEST_DROPPED = new Set<string>(['cookie', 'authorization', 'x-csrf', 'host', 'expect', 'traceparent', 'tracestate', ...CLIENT_FORWARDING_HEADERS]);
 /**
  * Never passed back to the browser: hop-by-hop headers and every `Set-Cookie`. The BFF owns the
  * cookies of its origin: an upstream cookie could replace the session cookie (session swapping),
@@ -40,7 +42,7 @@ function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
 
 /**
  * Headers for the upstream request: the caller's, minus hop-by-hop and dropped ones, plus the
- * forwarding headers the BFF built and, when there is one, the bearer token.
+ * forwarding headers the BFF built, its trace context and, when there is one, the bearer token.
  */
 export function upstreamRequestHeaders(req: IncomingMessage, accessToken: string | undefined, forwarding: Forwarding): Record<string, string | string[]> {
   const listed = connectionListed(req.headers);
@@ -53,6 +55,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, accessToken: string
     out[name] = value;
   }
   forwarding.apply(req, out);
+  traceHeaders(req.headers, out);
   if (accessToken !== undefined) out.authorization = `Bearer ${accessToken}`;
   return out;
 }
