@@ -4,7 +4,7 @@ import { getSession, signInAs, startBff, testPrefix, testSecret, type TestBff } 
 import { peerEnv, spawnBff, type BffProcess } from './support/bff-process.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { TestRedisCluster } from './support/redis-cluster.js';
-import { recordOf } from './support/tokens.js';
+import { recordOf, waitUntilRefreshIsDue } from './support/tokens.js';
 
 // A real three-node Redis Cluster of local redis-server processes, two API instances on it.
 let cluster: TestRedisCluster;
@@ -17,7 +17,7 @@ const secret = testSecret();
 
 beforeAll(async () => {
   cluster = await TestRedisCluster.start();
-  idp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 2, rotateRefreshTokens: true });
+  idp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 6, rotateRefreshTokens: true });
   upstream = await startRecordingUpstream();
   const env = { REDIS_CLUSTER_NODES: cluster.nodes };
   one = await startBff({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret, env });
@@ -46,7 +46,7 @@ describe('on a Redis Cluster', () => {
   it('a burst over two instances after expiry causes exactly one refresh grant', async () => {
     const { cookie } = await signInAs(two);
     const { record } = await recordOf(one, cookie);
-    await new Promise((r) => setTimeout(r, Math.max(0, record.accessTokenExpiresAt * 1000 - Date.now() + 50)));
+    await waitUntilRefreshIsDue(record.accessTokenExpiresAt);
     await idp.reset();
     const burst = Array.from({ length: 40 }, (_, i) => fetch(`${i % 2 ? two.url : one.url}/api/x`, { headers: { cookie, 'x-csrf': '1' } }));
     expect((await Promise.all(burst)).map((r) => r.status)).toEqual(Array(40).fill(200));

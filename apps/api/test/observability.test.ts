@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { deleteKeys, getSession, sessionCookieFrom, startBff, testPrefix, type TestBff } from './support/bff.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
-import { recordOf, sidOf, tokensFor } from './support/tokens.js';
+import { recordOf, sidOf, tokensFor, waitUntilRefreshIsDue } from './support/tokens.js';
 
 // 2 s access tokens, so one test sees a real refresh
 let idp: SpawnedEmulator;
@@ -14,7 +14,7 @@ const captured = { write: (chunk: string) => void logLines.push(chunk) };
 const started: TestBff[] = [];
 
 beforeAll(async () => {
-  idp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 2 });
+  idp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 6 });
   upstream = await startRecordingUpstream();
   bff = await startBff({ issuer: idp.issuer, upstreamUrl: upstream.url, env: { LOG_LEVEL: 'trace', UPSTREAM_TIMEOUT_MS: '300' }, logDestination: captured });
 });
@@ -31,9 +31,7 @@ const api = (base: string, cookie: string, path = '/hello', headers: Record<stri
   fetch(`${base}/api${path}`, { headers: { cookie, 'x-csrf': '1', ...headers } });
 
 async function waitForExpiry(on: TestBff, cookie: string) {
-  const { record } = await recordOf(on, cookie);
-  const wait = record.accessTokenExpiresAt * 1000 - Date.now() + 50;
-  if (wait > 0) await sleep(wait);
+  await waitUntilRefreshIsDue((await recordOf(on, cookie)).record.accessTokenExpiresAt);
 }
 
 async function metricsText(on: TestBff, headers: Record<string, string> = {}) {

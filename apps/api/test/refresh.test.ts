@@ -5,12 +5,10 @@ import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { getSession, signInAs, startBff, testPrefix, testSecret, type TestBff } from './support/bff.js';
 import { peerEnv, spawnBff } from './support/bff-process.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
-import { recordOf, sidOf } from './support/tokens.js';
+import { recordOf, sidOf, waitUntilRefreshIsDue } from './support/tokens.js';
 
-// 6 s access tokens, rotation with reuse detection on: a second redemption of one refresh token
-// would revoke the grant and fail the test loudly. Not shorter: a refreshed token re-enters its
-// refresh window after half its lifetime, and a burst request delayed that long on a loaded
-// machine would then rightly refresh again, which the "exactly one grant" tests would miscount.
+// 6 s access tokens (see waitUntilRefreshIsDue), rotation with reuse detection on: a second
+// redemption of one refresh token would revoke the grant and fail the test loudly.
 let idp: SpawnedEmulator;
 let upstream: Awaited<ReturnType<typeof startRecordingUpstream>>;
 let bff: TestBff;
@@ -31,14 +29,8 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const call = (base: string, cookie: string, path = '/hello') => fetch(`${base}/api${path}`, { headers: { cookie, 'x-csrf': '1' } });
 
-/**
- * Waits until the session's access token is so close to expiry (1.5 s left) that a request waits
- * for the refresh instead of being served ahead of it (refresh-ahead serves tokens with > 2 s left).
- */
 async function waitForExpiry(cookie: string, on: TestBff = bff) {
-  const { record } = await recordOf(on, cookie);
-  const wait = record.accessTokenExpiresAt * 1000 - 1_500 - Date.now();
-  if (wait > 0) await sleep(wait);
+  await waitUntilRefreshIsDue((await recordOf(on, cookie)).record.accessTokenExpiresAt);
 }
 
 describe('transparent refresh', () => {

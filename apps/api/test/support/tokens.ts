@@ -40,3 +40,15 @@ export async function recordOf(bff: TestBff, cookie: string) {
   if (!found) throw new Error('no token record');
   return found;
 }
+
+/**
+ * Waits until an access token expiring at `expiresAt` (unix seconds) is 1.5 s from expiry: close
+ * enough that a request waits for its refresh (refresh-ahead only serves tokens with more than
+ * 2 s left). Tests that count grants after a burst use tokens of several seconds: a refreshed
+ * token re-enters its refresh window after half its lifetime, and a burst request that a loaded
+ * machine delays that long would rightly refresh once more.
+ */
+export async function waitUntilRefreshIsDue(expiresAt: number): Promise<void> {
+  const wait = expiresAt * 1000 - 1_500 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
