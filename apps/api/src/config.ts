@@ -70,7 +70,9 @@ export interface Config {
   /** Whether the API serves the built web app (production). */
   serveWeb: boolean;
   webDistDir?: string;
-  /** On SIGTERM, how long requests in flight get to finish. */
+  /** On SIGTERM, how long the instance keeps serving (with `/readyz` at 503) before it stops accepting. */
+  shutdownDrainMs: number;
+  /** Once the listener is closed, how long requests in flight (streams included) get to finish. */
   shutdownGraceMs: number;
   /** Derived: cookie carries `Secure` and the `__Host-` prefix. */
   secureCookies: boolean;
@@ -130,6 +132,7 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_MINUTE: int(0, 1_000_000),
   WEB_DIST_DIR: optionalString,
   SHUTDOWN_GRACE_MS: int(0, 10 * 60 * 1000),
+  SHUTDOWN_DRAIN_MS: int(0, 10 * 60 * 1000),
 });
 
 /** `true`/`false`, a hop count, or a list of addresses, subnets and names (`loopback`, …), as Express reads them. */
@@ -282,6 +285,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitAuthPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE ?? 60,
     serveWeb: production,
     webDistDir: e.WEB_DIST_DIR,
+    // a load balancer checking every 2 s that needs 2 failures has stopped sending after ~4 s
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS ?? 5_000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000,
     secureCookies: pub.protocol === 'https:',
   };

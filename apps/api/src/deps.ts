@@ -8,6 +8,7 @@ import { Metrics } from './observability/metrics.js';
 import { Forwarding } from './proxy/forwarding.js';
 import { InFlightLimiter } from './proxy/in-flight.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
+import { Lifecycle } from './lifecycle.js';
 import { createRedis, type Redis } from './redis/client.js';
 import { cookieName } from './session/cookie.js';
 import { SessionActivity } from './session/session-activity.js';
@@ -40,6 +41,8 @@ export interface Deps {
   metrics: Metrics;
   /** Deployment-wide count of live sessions (sign-in adds; every {@link Deps.endSession} removes). */
   activeSessions: ActiveSessions;
+  /** Draining on shutdown: `/readyz` answers 503 and responses close their connections. */
+  lifecycle: Lifecycle;
 }
 
 /** Options tests use to shorten the refresh lease and polling. */
@@ -80,6 +83,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     cookieName: cookieName(config),
     metrics,
     activeSessions,
+    lifecycle: new Lifecycle(),
   };
 }
 

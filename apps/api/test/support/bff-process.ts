@@ -34,10 +34,10 @@ export function peerEnv(o: { issuer: string; upstreamUrl: string; keyPrefix: str
 /**
  * Starts one with the given environment (the contract's variable names) and waits for /healthz.
  * Without `REDIS_KEY_PREFIX` it gets a fresh testPrefix(), never the default `bff:` of the
- * developer's own app.
+ * developer's own app. `options.port` restarts an instance where its predecessor listened.
  */
-export async function spawnBff(env: Record<string, string>): Promise<BffProcess> {
-  const port = await freePort();
+export async function spawnBff(env: Record<string, string>, options: { port?: number } = {}): Promise<BffProcess> {
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: API_DIR,
