@@ -24,6 +24,8 @@ export interface Config {
   redisUrl: string;
   /** Seed nodes of a Redis Cluster (`host:port`); when set, the cluster client is used. */
   redisClusterNodes?: string[];
+  /** Sentinels watching a primary and its replicas (`REDIS_SENTINEL_NODES`, `host:port`) and the primary's name there. */
+  redisSentinel?: { nodes: string[]; master: string };
   /** Prefix of every Redis key this deployment owns, so several apps (or test runs) can share one Redis. */
   redisKeyPrefix: string;
   sessionSecret: string;
@@ -107,6 +109,8 @@ const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']),
   REDIS_KEY_PREFIX: optionalString,
   REDIS_CLUSTER_NODES: optionalString,
+  REDIS_SENTINEL_NODES: optionalString,
+  REDIS_SENTINEL_MASTER: optionalString,
   SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   SESSION_TTL_SECONDS: int(60, 60 * 60 * 24 * 365),
   SESSION_IDLE_TIMEOUT_SECONDS: int(1, 60 * 60 * 24 * 365),
@@ -194,6 +198,14 @@ function freezeRoutes(routes: readonly ParsedApiRoute[], upstreamTimeoutMs: numb
   );
 }
 
+/** The non-empty, trimmed items of a comma-separated variable. */
+function listOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+}
+
 function isLoopback(u: URL): boolean {
   return LOOPBACK_HOSTS.has(u.hostname);
 }
@@ -239,6 +251,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const badNode = e.REDIS_CLUSTER_NODES?.split(',').find((n) => n.trim() && !/^(rediss?:\/\/)?[\w.-]+:\d{1,5}$/.test(n.trim()));
   if (badNode !== undefined) problems.push(`REDIS_CLUSTER_NODES: "${badNode.trim()}" is not host:port`);
+  const sentinelNodes = listOf(e.REDIS_SENTINEL_NODES);
+  const badSentinel = sentinelNodes.find((n) => !/^[\w.-]+:\d{1,5}$/.test(n));
+  if (badSentinel !== undefined) problems.push(`REDIS_SENTINEL_NODES: "${badSentinel}" is not host:port`);
+  if (sentinelNodes.length > 0 && !e.REDIS_SENTINEL_MASTER) problems.push('REDIS_SENTINEL_MASTER: required with REDIS_SENTINEL_NODES (the name the sentinels monitor the primary under)');
+  if (e.REDIS_SENTINEL_MASTER && sentinelNodes.length === 0) problems.push('REDIS_SENTINEL_NODES: required with REDIS_SENTINEL_MASTER');
+  if (sentinelNodes.length > 0 && listOf(e.REDIS_CLUSTER_NODES).length > 0) {
+    problems.push('REDIS_SENTINEL_NODES: set either REDIS_CLUSTER_NODES (a Redis Cluster) or REDIS_SENTINEL_NODES (a primary watched by Sentinel), not both');
+  }
   const usingEmulator = !e.COGNITO_ISSUER;
   const clientId = e.COGNITO_CLIENT_ID ?? DEV_EMULATOR_CLIENT.id;
   const clientSecret = e.COGNITO_CLIENT_SECRET ?? (usingEmulator ? DEV_EMULATOR_CLIENT.secret : undefined);
@@ -264,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisClusterNodes: e.REDIS_CLUSTER_NODES?.split(',')
       .map((n) => n.trim())
       .filter(Boolean),
+    ...(sentinelNodes.length > 0 && e.REDIS_SENTINEL_MASTER ? { redisSentinel: { nodes: sentinelNodes, master: e.REDIS_SENTINEL_MASTER } } : {}),
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'bff:',
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     sessionSecretGenerated: !e.SESSION_SECRET,

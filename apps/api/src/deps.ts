@@ -10,6 +10,7 @@ import { InFlightLimiter } from './proxy/in-flight.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRedis, type Redis } from './redis/client.js';
+import { ReplicatedWrites } from './redis/replication.js';
 import { cookieName } from './session/cookie.js';
 import { SessionActivity } from './session/session-activity.js';
 import { createSessionStore, sessionDocumentPrefix, sessionTerminator } from './session/session-store.js';
@@ -23,6 +24,8 @@ export interface Deps {
   config: Config;
   logger: Logger;
   redis: Redis;
+  /** Writes that wait for a replica (Sentinel, Cluster); unset with one server. */
+  replicated?: ReplicatedWrites;
   oidc: OidcClient;
   tokens: TokenStore;
   sessions: RedisStore;
@@ -52,9 +55,10 @@ export interface DepsOptions {
 
 /** Wires the services of one API process. Connecting Redis is left to the caller ({@link connectDeps}). */
 export function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Deps {
-  const redis = createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes }, logger);
+  const redis = createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, sentinel: config.redisSentinel }, logger);
+  const replicated = config.redisSentinel || config.redisClusterNodes?.length ? new ReplicatedWrites(redis, config.redisUrl, logger) : undefined;
   const oidc = new OidcClient(config, logger);
-  const tokens = new TokenStore(redis, new TokenCipher(config.sessionSecret), config.redisKeyPrefix);
+  const tokens = new TokenStore(redis, new TokenCipher(config.sessionSecret), config.redisKeyPrefix, replicated);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
   const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecret);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
@@ -65,6 +69,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     config,
     logger,
     redis,
+    ...(replicated ? { replicated } : {}),
     oidc,
     tokens,
     sessions,
@@ -75,6 +80,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
       skewSeconds: config.refreshSkewSeconds,
       maxWaitMs: config.idpTimeoutMs + 5_000,
       observer: metrics,
+      ...(replicated ? { replicated } : {}),
       ...options.refresh,
     }),
     bearer: new BearerVerifier(oidc, config.cognito.issuer, config.cognito.clientId, config.idpTimeoutMs),
@@ -100,5 +106,6 @@ export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> 
 /** Closes connections (shutdown and tests). */
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.upstream.close().catch(() => undefined);
+  await deps.replicated?.close();
   if (deps.redis.isOpen) await deps.redis.close().catch(() => undefined);
 }
