@@ -107,5 +107,8 @@ export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> 
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.upstream.close().catch(() => undefined);
   await deps.replicated?.close();
-  if (deps.redis.isOpen) await deps.redis.close().catch(() => undefined);
+  if (!deps.redis.isOpen) return;
+  // close() waits for replies; a node that died (a killed cluster primary) never sends them
+  const closed = await Promise.race([deps.redis.close().then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), 2_000).unref())]);
+  if (!closed) deps.redis.destroy();
 }

@@ -2,6 +2,7 @@ import {
   ClientClosedError,
   ClientOfflineError,
   ConnectionTimeoutError,
+  DisconnectsClientError,
   createClient,
   createCluster,
   createSentinel,
@@ -170,7 +171,8 @@ class ClusterRebuilder {
         if (!old.isOpen) return next.destroy(); // the application closed the client meanwhile
         this.current = next;
         this.logger.warn({ event: 'redis_cluster_rediscovered' }, 'redis cluster: slot map rebuilt from the seed nodes');
-        old.destroy();
+        // commands still on the old client have answered (or timed out) by then
+        setTimeout(() => old.destroy(), REDIS_COMMAND_TIMEOUT_MS + 500).unref();
       })
       .catch(() => next.destroy())
       .finally(() => {
@@ -236,6 +238,7 @@ export function isRedisUnavailable(err: unknown): boolean {
   return (
     err instanceof ClientClosedError ||
     err instanceof ClientOfflineError ||
+    err instanceof DisconnectsClientError ||
     err instanceof ConnectionTimeoutError ||
     err instanceof SocketClosedUnexpectedlyError ||
     err instanceof ReconnectStrategyError ||

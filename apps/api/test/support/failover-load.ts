@@ -5,6 +5,8 @@ export interface FailoverReport {
   unexpected: string[];
   /** Slowest answer, ms. */
   slowest: number;
+  /** What it was: path, status, and when it started relative to the failure. */
+  slowestWas: string;
   /** Every session was served again after the promotion, several times in a row. */
   everyoneServedAfter: boolean;
 }
@@ -27,6 +29,15 @@ export async function loadUntilRecovered(o: {
   let ok = 0;
   let unavailable = 0;
   let slowest = 0;
+  let slowestWas = '';
+  let failedAt = 0;
+  const took = (t0: number, what: string) => {
+    const ms = Date.now() - t0;
+    if (ms > slowest) {
+      slowest = ms;
+      slowestWas = `${what}, started ${failedAt ? t0 - failedAt : -1} ms after the failure`;
+    }
+  };
   let firstGap = 0;
   let lastGap = 0;
   let running = true;
@@ -41,7 +52,7 @@ export async function loadUntilRecovered(o: {
         signal: AbortSignal.timeout(5_000),
       });
       const body = (await res.json()) as { code?: string; authenticated?: boolean };
-      slowest = Math.max(slowest, Date.now() - t0);
+      took(t0, `${url}${api ? '/api/x' : '/session'} ${res.status} ${body.code ?? ''}`);
       if (res.status === 200 && (api || body.authenticated === true)) return true;
       if (res.status === 503 && body.code === 'session_store_unavailable') {
         unavailable++;
@@ -51,7 +62,7 @@ export async function loadUntilRecovered(o: {
       }
       unexpected.push(`${api ? '/api/x' : '/session'} ${res.status} ${JSON.stringify(body).slice(0, 120)}`);
     } catch (err) {
-      slowest = Math.max(slowest, Date.now() - t0);
+      took(t0, `${url} ${(err as Error).name}`);
       unexpected.push(`${api ? '/api/x' : '/session'} ${(err as Error).name}: ${(err as Error).message}`);
     }
     return false;
@@ -67,7 +78,7 @@ export async function loadUntilRecovered(o: {
   });
 
   await sleep(1_000);
-  const failedAt = Date.now();
+  failedAt = Date.now();
   const recovered = await o.fail();
   await recovered();
   recoveredAt = Date.now();
@@ -81,6 +92,7 @@ export async function loadUntilRecovered(o: {
     summary: { ok, unavailable, gapMs: lastGap - firstGap, promotionMs },
     unexpected,
     slowest,
+    slowestWas,
     everyoneServedAfter: streak.every((s) => s >= 3),
   };
 }
