@@ -57,7 +57,8 @@ describe('a Redis Cluster primary dies', () => {
     });
     console.warn(`cluster failover (${owners.filter((o) => o === victim).length} of ${users.length} sessions on the killed primary): ${JSON.stringify(report)}`);
     expect(report.unexpected).toEqual([]);
-    expect(report.slowest).toBeLessThan(2_000);
+    expect(report.slowestUnavailable).toBeLessThan(2_000); // the gap answers fast
+    expect(report.slowest).toBeLessThan(5_000); // and nothing hangs
     expect(report.summary.unavailable).toBeGreaterThan(0); // the gap was seen
     expect(report.everyoneServedAfter).toBe(true);
 
