@@ -235,6 +235,18 @@ describe('machine-to-machine client', () => {
     expect(problemsOf(publicClient)).toEqual([]);
     expect(problemsOf({ COGNITO_M2M_CLIENT_SECRET: 'x' })).toEqual([expect.stringMatching(/^COGNITO_M2M_CLIENT_ID: required/)]);
   });
+
+  it('reads Sentinel nodes and master name, and refuses one without the other, bad nodes, and Sentinel with Cluster', () => {
+    const c = loadConfig({ REDIS_SENTINEL_NODES: '10.0.0.1:26379, sentinel-b:26379', REDIS_SENTINEL_MASTER: 'bff' });
+    expect(c.redisSentinel).toEqual({ nodes: ['10.0.0.1:26379', 'sentinel-b:26379'], master: 'bff' });
+    expect(loadConfig({}).redisSentinel).toBeUndefined();
+    expect(problemsOf({ REDIS_SENTINEL_NODES: '10.0.0.1:26379' })).toEqual([expect.stringMatching(/^REDIS_SENTINEL_MASTER: required/)]);
+    expect(problemsOf({ REDIS_SENTINEL_MASTER: 'bff' })).toEqual([expect.stringMatching(/^REDIS_SENTINEL_NODES: required/)]);
+    expect(problemsOf({ REDIS_SENTINEL_NODES: 'nope', REDIS_SENTINEL_MASTER: 'bff' })).toEqual(['REDIS_SENTINEL_NODES: "nope" is not host:port']);
+    expect(problemsOf({ REDIS_SENTINEL_NODES: 'a:26379', REDIS_SENTINEL_MASTER: 'bff', REDIS_CLUSTER_NODES: 'b:7000' })).toEqual([
+      expect.stringMatching(/^REDIS_SENTINEL_NODES: set either REDIS_CLUSTER_NODES .* not both/),
+    ]);
+  });
 });
 
 describe('the dev stack route table (scripts/dev-routes.json)', () => {

@@ -25,6 +25,8 @@ export interface Config {
   redisUrl: string;
   /** Seed nodes of a Redis Cluster (`host:port`); when set, the cluster client is used. */
   redisClusterNodes?: string[];
+  /** Sentinels watching a primary and its replicas (`REDIS_SENTINEL_NODES`, `host:port`) and the primary's name there. */
+  redisSentinel?: { nodes: string[]; master: string };
   /** Prefix of every Redis key this deployment owns, so several apps (or test runs) can share one Redis. */
   redisKeyPrefix: string;
   /** `SESSION_SECRET`: signs new cookies and seals new token records. */
@@ -81,7 +83,9 @@ export interface Config {
   /** Whether the API serves the built web app (production). */
   serveWeb: boolean;
   webDistDir?: string;
-  /** On SIGTERM, how long requests in flight get to finish. */
+  /** On SIGTERM, how long the instance keeps serving (with `/readyz` at 503) before it stops accepting. */
+  shutdownDrainMs: number;
+  /** Once the listener is closed, how long requests in flight (streams included) get to finish. */
   shutdownGraceMs: number;
   /** Derived: cookie carries `Secure` and the `__Host-` prefix. */
   secureCookies: boolean;
@@ -118,6 +122,8 @@ const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']),
   REDIS_KEY_PREFIX: optionalString,
   REDIS_CLUSTER_NODES: optionalString,
+  REDIS_SENTINEL_NODES: optionalString,
+  REDIS_SENTINEL_MASTER: optionalString,
   SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   PREVIOUS_SESSION_SECRETS: optionalString,
   SESSION_TTL_SECONDS: int(60, 60 * 60 * 24 * 365),
@@ -145,6 +151,7 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_MINUTE: int(0, 1_000_000),
   WEB_DIST_DIR: optionalString,
   SHUTDOWN_GRACE_MS: int(0, 10 * 60 * 1000),
+  SHUTDOWN_DRAIN_MS: int(0, 10 * 60 * 1000),
 });
 
 /** `true`/`false`, a hop count, or a list of addresses, subnets and names (`loopback`, …), as Express reads them. */
@@ -222,6 +229,14 @@ function parsePreviousSecrets(value: string | undefined, current: string | undef
   return Object.freeze(kept);
 }
 
+/** The non-empty, trimmed items of a comma-separated variable. */
+function listOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+}
+
 function isLoopback(u: URL): boolean {
   return LOOPBACK_HOSTS.has(u.hostname);
 }
@@ -267,6 +282,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const badNode = e.REDIS_CLUSTER_NODES?.split(',').find((n) => n.trim() && !/^(rediss?:\/\/)?[\w.-]+:\d{1,5}$/.test(n.trim()));
   if (badNode !== undefined) problems.push(`REDIS_CLUSTER_NODES: "${badNode.trim()}" is not host:port`);
+  const sentinelNodes = listOf(e.REDIS_SENTINEL_NODES);
+  const badSentinel = sentinelNodes.find((n) => !/^[\w.-]+:\d{1,5}$/.test(n));
+  if (badSentinel !== undefined) problems.push(`REDIS_SENTINEL_NODES: "${badSentinel}" is not host:port`);
+  if (sentinelNodes.length > 0 && !e.REDIS_SENTINEL_MASTER) problems.push('REDIS_SENTINEL_MASTER: required with REDIS_SENTINEL_NODES (the name the sentinels monitor the primary under)');
+  if (e.REDIS_SENTINEL_MASTER && sentinelNodes.length === 0) problems.push('REDIS_SENTINEL_NODES: required with REDIS_SENTINEL_MASTER');
+  if (sentinelNodes.length > 0 && listOf(e.REDIS_CLUSTER_NODES).length > 0) {
+    problems.push('REDIS_SENTINEL_NODES: set either REDIS_CLUSTER_NODES (a Redis Cluster) or REDIS_SENTINEL_NODES (a primary watched by Sentinel), not both');
+  }
   const usingEmulator = !e.COGNITO_ISSUER;
   const clientId = e.COGNITO_CLIENT_ID ?? DEV_EMULATOR_CLIENT.id;
   const clientSecret = e.COGNITO_CLIENT_SECRET ?? (usingEmulator ? DEV_EMULATOR_CLIENT.secret : undefined);
@@ -295,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisClusterNodes: e.REDIS_CLUSTER_NODES?.split(',')
       .map((n) => n.trim())
       .filter(Boolean),
+    ...(sentinelNodes.length > 0 && e.REDIS_SENTINEL_MASTER ? { redisSentinel: { nodes: sentinelNodes, master: e.REDIS_SENTINEL_MASTER } } : {}),
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'bff:',
     sessionSecret,
     previousSessionSecrets,
@@ -319,6 +343,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitAuthPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE ?? 60,
     serveWeb: production,
     webDistDir: e.WEB_DIST_DIR,
+    // a load balancer checking every 2 s that needs 2 failures has stopped sending after ~4 s
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS ?? 5_000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000,
     secureCookies: pub.protocol === 'https:',
     ...(tracing ? { tracing } : {}),

@@ -12,7 +12,9 @@ import { RouteTable } from './routing/route-table.js';
 import { ClientTokenProvider } from './tokens/client-token-provider.js';
 import { InFlightLimiter } from './proxy/in-flight.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
+import { Lifecycle } from './lifecycle.js';
 import { createRedis, type Redis } from './redis/client.js';
+import { ReplicatedWrites } from './redis/replication.js';
 import { cookieName } from './session/cookie.js';
 import { SessionActivity } from './session/session-activity.js';
 import { createSessionStore, sessionDocumentPrefix, sessionTerminator } from './session/session-store.js';
@@ -26,6 +28,8 @@ export interface Deps {
   config: Config;
   logger: Logger;
   redis: Redis;
+  /** Writes that wait for a replica (Sentinel, Cluster); unset with one server. */
+  replicated?: ReplicatedWrites;
   oidc: OidcClient;
   tokens: TokenStore;
   sessions: RedisStore;
@@ -57,6 +61,8 @@ export interface Deps {
   activeSessions: ActiveSessions;
   /** W3C trace propagation, and OpenTelemetry spans when an OTLP endpoint is configured. */
   tracing: Tracing;
+  /** Draining on shutdown: `/readyz` answers 503 and responses close their connections. */
+  lifecycle: Lifecycle;
 }
 
 /** Options tests use to shorten the refresh lease and polling. */
@@ -69,9 +75,10 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const forwarding = new Forwarding(config.trustProxy, config.publicUrl);
   const cipher = new TokenCipher(config.sessionSecrets);
   const tracing = createTracing(config.tracing, logger, config.serveWeb);
-  const redis = tracing.instrumentRedis(createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes }, logger));
+  const redis = tracing.instrumentRedis(createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, sentinel: config.redisSentinel }, logger));
+  const replicated = config.redisSentinel || config.redisClusterNodes?.length ? new ReplicatedWrites(redis, config.redisUrl, logger) : undefined;
   const oidc = new OidcClient(config, logger);
-  const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix);
+  const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
   const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
@@ -82,6 +89,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     config,
     logger,
     redis,
+    ...(replicated ? { replicated } : {}),
     oidc,
     tokens,
     sessions,
@@ -92,6 +100,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
       skewSeconds: config.refreshSkewSeconds,
       maxWaitMs: config.idpTimeoutMs + 5_000,
       observer: metrics,
+      ...(replicated ? { replicated } : {}),
       ...options.refresh,
     }),
     bearer: new BearerVerifier(oidc, config.cognito.issuer, config.cognito.clientId, config.idpTimeoutMs),
@@ -108,6 +117,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     metrics,
     activeSessions,
     tracing,
+    lifecycle: new Lifecycle(),
   };
 }
 
@@ -124,6 +134,11 @@ export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> 
 /** Closes connections and flushes the spans still queued (shutdown and tests). */
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.upstream.close().catch(() => undefined);
-  if (deps.redis.isOpen) await deps.redis.close().catch(() => undefined);
+  await deps.replicated?.close();
+  if (deps.redis.isOpen) {
+    // close() waits for replies; a node that died (a killed cluster primary) never sends them
+    const closed = await Promise.race([deps.redis.close().then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), 2_000).unref())]);
+    if (!closed) deps.redis.destroy();
+  }
   await deps.tracing.shutdown().catch(() => undefined);
 }

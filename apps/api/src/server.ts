@@ -3,6 +3,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { closeDeps, connectDeps, createDeps } from './deps.js';
 import { createHttpServer } from './http-server.js';
+import { closeConnectionsWhileDraining, shutDownGracefully } from './lifecycle.js';
 import { createLogger } from './logger.js';
 
 /** Process entry point: validate config, wire, listen, shut down gracefully on SIGTERM/SIGINT. */
@@ -25,28 +26,21 @@ async function main(): Promise<void> {
   await connectDeps(deps);
   const app = createApp(deps);
   const server = createHttpServer(app.handler);
+  closeConnectionsWhileDraining(server, deps.lifecycle);
   server.listen(config.port, () => {
     logger.info({ port: config.port, publicUrl: config.publicUrl, issuer: config.cognito.issuer, upstream: config.upstreamUrl }, 'BFF listening');
   });
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: no new connections, waiting for requests in flight');
-    const force = setTimeout(() => {
-      logger.warn('grace period over; closing remaining connections');
-      server.closeAllConnections();
-    }, config.shutdownGraceMs);
-    force.unref();
-    // keep-alive connections become idle as their last response ends: close them as they do
-    const reaper = setInterval(() => server.closeIdleConnections(), 50);
-    server.close(() => {
-      clearTimeout(force);
-      clearInterval(reaper);
-      void closeDeps(deps).finally(() => process.exit(0));
-    });
-    server.closeIdleConnections();
+    logger.info({ signal }, 'shutting down');
+    // SIGTERM comes from an orchestrator with a load balancer to drain; Ctrl-C (SIGINT) from a person waiting
+    const drainMs = signal === 'SIGTERM' ? config.shutdownDrainMs : 0;
+    void shutDownGracefully(server, deps.lifecycle, { drainMs, graceMs: config.shutdownGraceMs }, logger)
+      .then(() => Promise.race([closeDeps(deps), new Promise((r) => setTimeout(r, 2_000).unref())]))
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -152,8 +152,12 @@ describe('IdP down or slow', () => {
 });
 
 describe('graceful shutdown', () => {
-  it('on SIGTERM finishes the request in flight, refuses new connections, and exits 0', async () => {
-    const proc = await spawnBff(peerEnv({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: testPrefix(), sessionSecret: testSecret() }));
+  // the drain before this (SHUTDOWN_DRAIN_MS) is the subject of rolling-restart.test.ts
+  it('on SIGTERM, once drained, finishes the request in flight, refuses new connections, and exits 0', async () => {
+    const proc = await spawnBff({
+      ...peerEnv({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: testPrefix(), sessionSecret: testSecret() }),
+      SHUTDOWN_DRAIN_MS: '0',
+    });
     const { cookie } = await signInAs(proc);
     const inFlight = fetch(`${proc.url}/api/slow?ms=1500`, { headers: { cookie, 'x-csrf': '1' } });
     await new Promise((r) => setTimeout(r, 300));

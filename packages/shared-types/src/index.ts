@@ -48,6 +48,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   idp_unavailable: 503,
   session_store_unavailable: 503,
+  /** `/readyz` of an instance that received SIGTERM and is draining. */
+  shutting_down: 503,
   upstream_unavailable: 502,
   upstream_timeout: 504,
   client_token_rejected: 502,

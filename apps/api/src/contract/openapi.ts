@@ -266,7 +266,7 @@ const opsPaths = {
       summary: 'Readiness',
       responses: {
         '200': { description: "Redis answers and the IdP's discovery document is loaded.", headers: NO_STORE, content: json('ReadyResponse') },
-        ...problems('session_store_unavailable', 'idp_unavailable'),
+        ...problems('session_store_unavailable', 'idp_unavailable', 'shutting_down'),
       },
     },
   },

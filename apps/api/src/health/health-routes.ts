@@ -4,11 +4,12 @@ import type { Deps } from '../deps.js';
 import { pingRedis } from '../redis/client.js';
 import { sendJson, sendProblem } from '../http/problem.js';
 
-/** `/healthz` (the process runs) and `/readyz` (Redis answers and discovery is loaded). */
+/** `/healthz` (the process runs) and `/readyz` (not shutting down, Redis answers and discovery is loaded). */
 export function healthRoutes(deps: Deps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' } satisfies HealthResponse, { 'cache-control': 'no-store' }));
   router.get('/readyz', async (_req, res) => {
+    if (deps.lifecycle.draining) return sendProblem(res, 'shutting_down', 'This instance is shutting down; the load balancer should take it out of rotation.');
     const redis = await pingRedis(deps.redis).then(
       () => true,
       () => false,

@@ -78,23 +78,32 @@ export class CommandDeadlines {
  * hangs with its connection open (overloaded, SIGSTOPped, a network black hole) would leave every
  * written command waiting forever. This proxy puts a deadline on every command's promise, so a
  * request answers 503 in time whatever state the socket is in. Late replies are dropped by the
- * client as usual; `commandsQueueMaxLength` bounds what piles up meanwhile. The wrapped methods
- * are made once per method, not on every property access.
+ * client as usual; `commandsQueueMaxLength` bounds what piles up meanwhile. It forwards to
+ * whatever client `current()` returns at the time of the call (the cluster client is replaced
+ * when it is rebuilt) and tells `onFailure` about every failed command. The wrapper of each
+ * method is made once, not on every property access.
  */
-export function withDeadline<C extends object>(client: C, ms: number): C {
+export function withDeadline<C extends object>(current: () => C, ms: number, onFailure?: (err: unknown) => void): C {
   const deadlines = new CommandDeadlines(ms);
-  const wrapped = new Map<PropertyKey, { original: unknown; call: (...args: unknown[]) => unknown }>();
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || NOT_COMMANDS.has(prop)) return value;
-      const known = wrapped.get(prop);
-      if (known?.original === value) return known.call;
-      const call = (...args: unknown[]) => {
-        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
-        return result instanceof Promise ? deadlines.track(result) : result;
-      };
-      wrapped.set(prop, { original: value, call });
+  const wrapped = new Map<PropertyKey, (...args: unknown[]) => unknown>();
+  return new Proxy(current(), {
+    get(_initial, prop) {
+      const target = current();
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (NOT_COMMANDS.has(prop)) return (value as (...a: unknown[]) => unknown).bind(target);
+      let call = wrapped.get(prop);
+      if (!call) {
+        call = (...args: unknown[]) => {
+          const client = current(); // resolved per call: the client may have been rebuilt since
+          const result: unknown = (Reflect.get(client, prop, client) as (...a: unknown[]) => unknown).apply(client, args);
+          if (!(result instanceof Promise)) return result;
+          const settled = deadlines.track(result);
+          if (onFailure) settled.catch(onFailure);
+          return settled;
+        };
+        wrapped.set(prop, call);
+      }
       return call;
     },
   });

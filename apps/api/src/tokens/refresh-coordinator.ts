@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import type { ErrorCode } from '@app/shared-types';
 import type { OidcClient } from '../auth/oidc-client.js';
 import { IdpError } from '../auth/oidc-client.js';
-import type { Redis } from '../redis/client.js';
+import { isRedisUnavailable, type Redis } from '../redis/client.js';
+import type { ReplicatedWrites } from '../redis/replication.js';
 import { recordAfterRefresh } from './grant-to-record.js';
-import { acquireLease } from './redis-lease.js';
+import { acquireLease, type HeldLease } from './redis-lease.js';
 import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from './refresh-observer.js';
 import { needsRefresh, nowSeconds, type VersionedRecord } from './token-record.js';
-import type { TokenStore } from './token-store.js';
+import type { SealedWrite, TokenStore, WriteResult } from './token-store.js';
 import { errorSummary } from '../logger.js';
 import { Lru } from '../util/lru.js';
 
@@ -37,6 +38,10 @@ export interface RefreshOptions {
   waitMarginSeconds?: number;
   /** After a background refresh failed for a passing reason, no new one for this session before this long. */
   aheadRetryMs?: number;
+  /** With replicas (Sentinel, Cluster): the lease and each refresh's result wait for a replica (docs/adr/0005). */
+  replicated?: ReplicatedWrites;
+  /** Longest a rotated refresh token is kept in hand, retrying its write, when no replica confirmed it. */
+  holdMs?: number;
 }
 
 /** Called when a refresh token was rejected for good: ends the session everywhere. */
@@ -103,11 +108,11 @@ export class RefreshCoordinator {
     const deadline = started + this.#maxWaitMs;
     let waited = false;
     for (;;) {
-      const lease = await acquireLease(this.redis, keys.lease, this.#leaseMs, (err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed'));
+      const lease = await this.#acquire(sid);
       if (lease) {
         if (waited) this.#waitEnded('took_over', started);
         try {
-          return await this.#redeemHolding(sid, started, waited);
+          return await this.#redeemHolding(sid, started, waited, lease);
         } finally {
           await lease.release();
         }
@@ -123,6 +128,12 @@ export class RefreshCoordinator {
       const failedAt = Number(await this.redis.get(keys.refreshFailed));
       if (failedAt >= started || Date.now() > deadline) return this.#waitEnded('idp_unavailable', started, { kind: 'error', code: 'idp_unavailable', current: now });
     }
+  }
+
+  /** The session's refresh lease, confirmed by a replica where there are replicas; `undefined` when somebody else holds it. */
+  #acquire(sid: string): Promise<HeldLease | undefined> {
+    const onRenewError = (err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed');
+    return acquireLease(this.redis, this.store.keys(sid).lease, this.#leaseMs, onRenewError, this.options.replicated);
   }
 
   /** True while the token is valid for more than the wait margin: it can serve during a background refresh. */
@@ -150,17 +161,17 @@ export class RefreshCoordinator {
 
   /** One attempt at the lease; the redemption when it was free, `undefined` when somebody else holds it. */
   async #redeemIfLeaseFree(sid: string): Promise<TokenResult | undefined> {
-    const lease = await acquireLease(this.redis, this.store.keys(sid).lease, this.#leaseMs, (err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed'));
+    const lease = await this.#acquire(sid);
     if (!lease) return undefined;
     try {
-      return await this.#redeemHolding(sid, Date.now(), false);
+      return await this.#redeemHolding(sid, Date.now(), false, lease);
     } finally {
       await lease.release();
     }
   }
 
   /** Runs while this process holds the session's lease (renewed by redis-lease.ts, released by the caller). */
-  async #redeemHolding(sid: string, started: number, waited: boolean): Promise<TokenResult> {
+  async #redeemHolding(sid: string, started: number, waited: boolean, lease: HeldLease): Promise<TokenResult> {
     const keys = this.store.keys(sid);
     // re-read under the lease: another instance may have refreshed since we looked
     const current = await this.store.read(sid);
@@ -183,12 +194,48 @@ export class RefreshCoordinator {
       return { kind: 'error', code: 'idp_unavailable', current };
     }
     const record = recordAfterRefresh(current.record, granted);
-    const written = await this.store.compareAndSet(sid, current.version, record);
+    const written = await this.#writeRefreshed(this.store.sealForWrite(sid, current.version, record), lease);
     this.#report(written === 'written' ? 'refreshed' : 'stale', t0, started, waited, { rotated: Boolean(granted.refreshToken) });
     if (written === 'written') return { kind: 'fresh', current: { version: current.version + 1, record } };
     // somebody wrote since we read (our lease lapsed while Redis was unreachable): theirs wins
     const latest = await this.store.read(sid);
     return latest ? { kind: 'fresh', current: latest } : { kind: 'error', code: 'session_expired' };
+  }
+
+  /**
+   * Writes a refresh's result so that no failover can roll the session back to the refresh token
+   * the IdP has just spent (docs/adr/0005-redis-failover.md). Confirmed by a replica: done. Written
+   * on the primary but not confirmed, or not written because Redis just went away: the new tokens
+   * stay in this process, which keeps the lease and repeats the write (on the new primary after a
+   * failover) in the background; the caller gets the new tokens, or 503 if nothing was written.
+   */
+  async #writeRefreshed(write: SealedWrite, lease: HeldLease): Promise<WriteResult> {
+    try {
+      const { outcome, confirmed } = await this.store.compareAndSetReplicated(write);
+      if (outcome === 'written' && !confirmed) lease.keepUntil(this.#keepUntilReplicated(write));
+      return outcome;
+    } catch (err) {
+      if (isRedisUnavailable(err)) lease.keepUntil(this.#keepUntilReplicated(write));
+      throw err;
+    }
+  }
+
+  /** Repeats a refresh's write until a replica confirms it, another write wins, or `holdMs` is over. */
+  async #keepUntilReplicated(write: SealedWrite): Promise<void> {
+    const deadline = Date.now() + (this.options.holdMs ?? 30_000);
+    const sid = redactSid(write.sid);
+    this.logger.warn({ event: 'refresh_hold', sid }, 'refresh result not on a replica yet; keeping the tokens and retrying');
+    while (Date.now() < deadline) {
+      await sleep(100, undefined, { ref: false });
+      try {
+        const { outcome, confirmed } = await this.store.compareAndSetReplicated(write);
+        if (outcome === 'stale') return this.logger.warn({ event: 'refresh_hold', outcome: 'stale', sid }, 'another write won while the refresh result was held');
+        if (confirmed) return this.logger.info({ event: 'refresh_hold', outcome: 'confirmed', sid }, 'refresh result confirmed by a replica');
+      } catch {
+        // Redis still unreachable, or between two primaries: try again
+      }
+    }
+    this.logger.error({ event: 'refresh_hold', outcome: 'gave_up', sid }, 'no replica confirmed the refresh result in time');
   }
 
   /** Logs one redemption (event, outcome, IdP time, time spent waiting on another instance first) and tells the observer. */

@@ -1,4 +1,5 @@
 import type { Redis } from '../redis/client.js';
+import type { ReplicatedWrites } from '../redis/replication.js';
 import type { TokenCipher } from './crypto.js';
 import { sessionKeys, tokensKey } from './keys.js';
 import { Lru } from '../util/lru.js';
@@ -20,6 +21,23 @@ if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'd', ARGV[2])
 return 1`;
 
+/**
+ * Lua: the compare-and-set of a refresh's result, safe to repeat until a replica confirms it:
+ * 1 = written now; 2 = already there (written again, so that `WAIT` on this connection covers it);
+ * 0 = somebody else's write won.
+ */
+const COMPARE_AND_SET_REPEATABLE = `
+local v = redis.call('HGET', KEYS[1], 'v')
+if v == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2])
+  return 1
+end
+if v == tostring(tonumber(ARGV[1]) + 1) and redis.call('HGET', KEYS[1], 'd') == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'd', ARGV[2])
+  return 2
+end
+return 0`;
+
 /** Lua: replace whatever was there with version 1 of a new session's record, expiring with the session. */
 const CREATE = `
 redis.call('DEL', KEYS[1])
@@ -29,6 +47,13 @@ return 1`;
 
 /** Outcome of a versioned write. */
 export type WriteResult = 'written' | 'stale';
+
+/** A record sealed once, so that a write can be repeated byte for byte (see {@link TokenStore.compareAndSetReplicated}). */
+export interface SealedWrite {
+  sid: string;
+  expectedVersion: number;
+  sealed: string;
+}
 
 /**
  * The only module that reads and writes token records. A record is one Redis hash per session,
@@ -48,6 +73,8 @@ export class TokenStore {
     private readonly redis: Redis,
     private readonly cipher: TokenCipher,
     private readonly prefix: string,
+    /** Set with Sentinel or a Cluster with replicas: refresh results wait for a replica (docs/adr/0005). */
+    private readonly replicated?: ReplicatedWrites,
   ) {}
 
   /** Key names of a session. */
@@ -119,6 +146,25 @@ export class TokenStore {
       arguments: [String(current.version), this.cipher.seal(JSON.stringify(current.record), sid)],
     });
     return result === 1 ? 'written' : 'stale';
+  }
+
+  /** Seals `record` for {@link TokenStore.compareAndSetReplicated}: once, so every attempt writes the same bytes. */
+  sealForWrite(sid: string, expectedVersion: number, record: TokenRecord): SealedWrite {
+    return { sid, expectedVersion, sealed: this.cipher.seal(JSON.stringify(record), sid) };
+  }
+
+  /**
+   * The compare-and-set of a refresh's result, followed by `WAIT` for one replica when the
+   * deployment has replicas; repeatable: a write already in place is written again and waited for.
+   * `confirmed: false` means the primary has it and no replica confirmed it yet.
+   */
+  async compareAndSetReplicated(write: SealedWrite): Promise<{ outcome: WriteResult; confirmed: boolean }> {
+    const key = this.keys(write.sid).tokens;
+    const args = [String(write.expectedVersion), write.sealed];
+    const { result, confirmed } = this.replicated
+      ? await this.replicated.eval(key, COMPARE_AND_SET_REPEATABLE, [key], args)
+      : { result: await this.redis.eval(COMPARE_AND_SET_REPEATABLE, { keys: [key], arguments: args }), confirmed: true };
+    return result === 0 ? { outcome: 'stale', confirmed } : { outcome: 'written', confirmed };
   }
 
   /** Deletes a session's record, lease and failure marker. */

@@ -4,9 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, redisAnswers } from './redis-server.js';
 
-/** A real three-master Redis Cluster of local `redis-server` processes (no replicas, no persistence). */
+const cli = (port: number, ...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout;
+
+/**
+ * A real three-master Redis Cluster of local `redis-server` processes (no persistence), without
+ * replicas, or with one replica per master and a 1-second node timeout (`{ replicas: 1 }`), so a
+ * killed primary's replica is promoted within a few seconds.
+ */
 export class TestRedisCluster {
-  readonly #children: ChildProcess[] = [];
+  readonly #children = new Map<number, ChildProcess>();
   private constructor(
     readonly ports: number[],
     private readonly dir: string,
@@ -18,37 +24,81 @@ export class TestRedisCluster {
   }
 
   /** Starts three nodes, joins them with `redis-cli --cluster create`, waits for `cluster_state:ok`. */
-  static async start(): Promise<TestRedisCluster> {
-    const ports = [await freePort(), await freePort(), await freePort()];
+  static async start(options: { replicas?: 0 | 1 } = {}): Promise<TestRedisCluster> {
+    const replicas = options.replicas ?? 0;
+    const ports: number[] = [];
+    for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
     const cluster = new TestRedisCluster(ports, mkdtempSync(join(tmpdir(), 'bff-cluster-')));
     for (const port of ports) {
       const child = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--save', '', '--appendonly', 'no', '--dir', cluster.dir],
+        [
+          ...['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
+          ...['--save', '', '--appendonly', 'no', '--dir', cluster.dir],
+          ...(replicas ? ['--cluster-node-timeout', '1000'] : []),
+        ],
         { stdio: 'ignore' },
       );
-      cluster.#children.push(child);
+      cluster.#children.set(port, child);
     }
     for (const port of ports) {
       for (let i = 0; i < 100 && !(await redisAnswers(`redis://127.0.0.1:${port}`)); i++) await new Promise((r) => setTimeout(r, 50));
     }
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { encoding: 'utf8' });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stderr || create.stdout}`);
     for (let i = 0; i < 100; i++) {
-      const states = ports.map((p) => spawnSync('redis-cli', ['-p', String(p), 'cluster', 'info'], { encoding: 'utf8' }).stdout);
-      if (states.every((s) => s.includes('cluster_state:ok'))) return cluster;
+      const states = ports.map((p) => cli(p, 'cluster', 'info'));
+      const replicasUp = ports.filter((p) => /role:slave[\s\S]*master_link_status:up/.test(cli(p, 'info', 'replication'))).length;
+      if (states.every((s) => s.includes('cluster_state:ok')) && replicasUp === 3 * replicas) return cluster;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('the Redis Cluster did not reach cluster_state:ok');
   }
 
+  /** Port of the primary serving `slot`, as a live node sees it. */
+  primaryOf(slot: number, askPort?: number): number | undefined {
+    const ask = askPort ?? [...this.#children].find(([, c]) => c.exitCode === null && c.signalCode === null)![0];
+    for (const line of cli(ask, 'cluster', 'nodes').split('\n')) {
+      const [, address, flags, , , , , state, ...ranges] = line.split(' ');
+      if (!flags?.includes('master') || flags.includes('fail') || state !== 'connected') continue;
+      const owns = ranges.some((r) => {
+        const [from, to] = r.split('-').map(Number);
+        return slot >= from! && slot <= (to ?? from)!;
+      });
+      if (owns) return Number(address!.split('@')[0]!.split(':')[1]);
+    }
+    return undefined;
+  }
+
+  /** SIGKILL the node on `port`. */
+  async kill(port: number): Promise<void> {
+    const child = this.#children.get(port)!;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  /** Waits until another node than `oldPort` serves `slot` and every live node says `cluster_state:ok`. */
+  async waitForPromotion(slot: number, oldPort: number, timeoutMs = 20_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    const live = () => [...this.#children].filter(([, c]) => c.exitCode === null && c.signalCode === null).map(([p]) => p);
+    while (Date.now() < deadline) {
+      const owner = this.primaryOf(slot);
+      if (owner && owner !== oldPort && live().every((p) => cli(p, 'cluster', 'info').includes('cluster_state:ok'))) return owner;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no replica took over slot ${slot}`);
+  }
+
   /** Kills the nodes and removes their files. */
   async stop(): Promise<void> {
     await Promise.all(
-      this.#children.map(
+      [...this.#children.values()].map(
         (c) =>
           new Promise<void>((resolve) => {
-            if (c.exitCode !== null) return resolve();
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
             c.once('exit', () => resolve());
             c.kill('SIGKILL');
           }),

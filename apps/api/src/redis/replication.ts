@@ -1,0 +1,126 @@
+import { createClient, TimeoutError, type RedisClientType } from 'redis';
+import type { Logger } from 'pino';
+import { nodeClientOptions, REDIS_COMMAND_TIMEOUT_MS, topologyOf, type Redis } from './client.js';
+
+/** How long `WAIT` gives a replica to acknowledge; on loopback or a LAN it answers in about a millisecond. */
+export const REPLICA_WAIT_MS = 300;
+
+/** Outcome of a write that must survive a failover. */
+export interface ConfirmedWrite {
+  /** What the script returned. */
+  result: unknown;
+  /** True once a replica has the write (or when there is no replica a failover could promote). */
+  confirmed: boolean;
+}
+
+/**
+ * Writes that must reach a replica before the BFF lets go of what they carry: a rotated refresh
+ * token and the refresh lease (docs/adr/0005-redis-failover.md). The script runs on the key's
+ * master over a connection of its own, followed by `WAIT 1 <ms>` on that same connection: `WAIT`
+ * only counts the writes of its own connection, and it blocks the connection while it waits, so
+ * it must not share the one every request uses.
+ * @see https://redis.io/docs/latest/commands/wait/
+ */
+export class ReplicatedWrites {
+  readonly #connections = new Map<string, RedisClientType>();
+  /** Replicas each master had connected, as `ROLE` said, and when it was asked. */
+  readonly #replicas = new Map<string, { count: number; at: number }>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly url: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Runs `script` on the master of `key` (every key of the script shares its hash tag) and waits for one replica. */
+  async eval(key: string, script: string, keys: string[], args: string[]): Promise<ConfirmedWrite> {
+    const master = this.#masterOf(key);
+    if (!master) return { result: await this.redis.eval(script, { keys, arguments: args }), confirmed: true };
+    const connection = await this.#connection(master);
+    const result = await withDeadline(connection.eval(script, { keys, arguments: args }), REDIS_COMMAND_TIMEOUT_MS);
+    // no replica connected (the only one was just promoted): nothing a failover could promote lacks the write
+    if ((await this.#connectedReplicas(master, connection)) === 0) return { result, confirmed: true };
+    const acknowledged = await withDeadline(connection.sendCommand(['WAIT', '1', String(REPLICA_WAIT_MS)]), REPLICA_WAIT_MS + REDIS_COMMAND_TIMEOUT_MS);
+    return { result, confirmed: Number(acknowledged) >= 1 };
+  }
+
+  /** Closes the dedicated connections. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#connections.values()].map((c) => c.close().catch(() => undefined)));
+    this.#connections.clear();
+  }
+
+  /** Replicas connected to `master` (`ROLE`, asked at most once a second); fails if it is no longer a master. */
+  async #connectedReplicas(master: string, connection: RedisClientType): Promise<number> {
+    const known = this.#replicas.get(master);
+    if (known && Date.now() - known.at < 1_000) return known.count;
+    const role = (await withDeadline(connection.sendCommand(['ROLE']), REDIS_COMMAND_TIMEOUT_MS)) as unknown[];
+    if (role[0] !== 'master') throw new TimeoutError(); // demoted: answered as Redis unavailable until the client catches up
+    const count = Array.isArray(role[2]) ? role[2].length : 0;
+    this.#replicas.set(master, { count, at: Date.now() });
+    return count;
+  }
+
+  /**
+   * `host:port` of the master that holds `key` when it has replicas; `undefined` when no failover
+   * can lose the write (one server, or a cluster shard without replicas): then the ordinary
+   * client writes and nothing waits.
+   */
+  #masterOf(key: string): string | undefined {
+    const topology = topologyOf(this.redis);
+    if (topology.kind === 'single') return undefined;
+    if (topology.kind === 'sentinel') {
+      const node = topology.sentinel.getMasterNode();
+      if (!node) throw new TimeoutError(); // between two primaries: answered as Redis unavailable
+      return `${node.host}:${node.port}`;
+    }
+    const shard = topology.cluster().slots[clusterSlot(key)];
+    if (!shard?.master) throw new TimeoutError();
+    if (!shard.replicas?.length) return undefined;
+    return `${shard.master.host}:${shard.master.port}`;
+  }
+
+  async #connection(address: string): Promise<RedisClientType> {
+    let connection = this.#connections.get(address);
+    if (!connection) {
+      const at = address.lastIndexOf(':');
+      const options = nodeClientOptions(this.url);
+      // one attempt, no reconnecting: an address that stopped being a master is dropped, the next write asks again
+      connection = createClient({ ...options, socket: { ...options.socket, host: address.slice(0, at), port: Number(address.slice(at + 1)), reconnectStrategy: false } }) as RedisClientType;
+      connection.on('error', (err: Error) => {
+        this.logger.debug({ err: { message: err.message }, address }, 'replicated-writes connection lost');
+        if (this.#connections.get(address) === connection) this.#connections.delete(address);
+      });
+      this.#connections.set(address, connection);
+    }
+    if (!connection.isOpen) {
+      try {
+        await withDeadline(connection.connect(), REDIS_COMMAND_TIMEOUT_MS);
+      } catch (err) {
+        this.#connections.delete(address);
+        connection.destroy();
+        throw err;
+      }
+    }
+    return connection;
+  }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError()), ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The Redis Cluster slot of a key: CRC16 (XMODEM) of its hash tag, modulo 16384. @see https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#key-distribution-model */
+export function clusterSlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  const tagged = close > open + 1 ? key.slice(open + 1, close) : key;
+  let crc = 0;
+  for (const byte of Buffer.from(tagged)) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
