@@ -100,8 +100,9 @@ describe('the client_credentials token provider', () => {
     expect(keys.token.startsWith(prefix)).toBe(true);
     const stored = await redis.get(keys.token);
     expect(stored).toMatch(/^v1\./);
-    expect(stored).not.toContain('eyJ');
+    expect(stored).not.toContain(token);
     expect(stored).not.toContain(token.split('.')[1]);
+    expect(stored).not.toMatch(/eyJ[\w-]{10,}\.eyJ/); // no JWT at all (a bare "eyJ" can occur in random ciphertext)
     const ttl = await redis.pTTL(keys.token);
     expect(ttl).toBeGreaterThan(TTL_SECONDS * 1000 - 1_000);
     expect(ttl).toBeLessThanOrEqual(TTL_SECONDS * 1000);
