@@ -11,6 +11,7 @@ import { AppError } from './http/errors.js';
 import { sendProblem } from './http/problem.js';
 import { requestLogger } from './http/request-log.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
+import { handleForwardAuth, isForwardAuthPath } from './auth/forward-auth.js';
 import { handleApi } from './proxy/api-handler.js';
 import { cookieOptions } from './session/cookie.js';
 import { handleSession } from './session/session-handler.js';
@@ -24,7 +25,7 @@ export interface App {
 }
 
 /**
- * Builds the API. `/api/*` and `/session` run on a lean path ahead of Express (no Express
+ * Builds the API. `/api/*`, `/session` and `/auth/check` run on a lean path ahead of Express (no Express
  * router, no express-session: one Redis read per call, no session write); everything else goes
  * through Express. See docs/adr/0003-proxy-on-undici-ahead-of-express.md.
  */
@@ -63,6 +64,8 @@ export function createApp(deps: Deps): App {
     logRequest(req, res);
     const url = req.url ?? '/';
     if (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) return fast(handleApi, req, res);
+    // forward auth answers on every request an ingress routes: one Redis read, no Express
+    if (isForwardAuthPath(url)) return fast(handleForwardAuth, req, res);
     if (url === '/session' || url.startsWith('/session?')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(res, 'method_not_allowed', undefined, { allow: 'GET, HEAD' });
       return fast(handleSession, req, res);

@@ -27,10 +27,12 @@ export type Access =
 /**
  * How a cookie call proves it is not cross-site: `header` needs `X-CSRF: 1` on every call (`/api/*`);
  * `unsafe-methods` only on methods other than GET, HEAD and OPTIONS (forward auth, where the
- * original method is what counts); `origin`: the caller already checked the `Origin` (WebSocket
- * handshakes, which cannot carry custom headers).
+ * original method is what counts); `origin`: the `Origin` header must be exactly this origin,
+ * and a missing one fails (WebSocket handshakes, which cannot carry custom headers; this is the
+ * defence against cross-site WebSocket hijacking).
+ * @see https://www.rfc-editor.org/rfc/rfc6455#section-10.2
  */
-export type CsrfRule = { kind: 'header' } | { kind: 'unsafe-methods'; method: string } | { kind: 'origin' };
+export type CsrfRule = { kind: 'header' } | { kind: 'unsafe-methods'; method: string } | { kind: 'origin'; origin: string };
 
 /** Who is calling, as far as credentials go, before any route policy applies. */
 type Caller =
@@ -52,7 +54,7 @@ export async function authorize(deps: Deps, req: IncomingMessage, route: ApiRout
   const anonymousCaller = `anonymous:${deps.clientIp(req)}`;
   if (route.token === 'none' || (route.token === 'client' && route.anonymous)) {
     // no user is checked, so no credential is looked at; the cookie still needs its CSRF proof
-    if (hasSessionCookie(deps, req) && !csrfPassed(req, csrf)) return csrfDenied();
+    if (hasSessionCookie(deps, req) && !csrfPassed(req, csrf)) return csrfDenied(csrf);
     return route.token === 'none' ? { kind: 'granted', token: undefined, caller: anonymousCaller } : clientToken(deps, route, anonymousCaller);
   }
 
@@ -88,7 +90,7 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
     return { kind: 'bearer', token, claims, identity: { sub, username, groups: claims.groups } };
   }
   if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
-  if (!csrfPassed(req, csrf)) return csrfDenied();
+  if (!csrfPassed(req, csrf)) return csrfDenied(csrf);
   const found = await lookupSession(deps, req);
   if (found.kind === 'anonymous') return found;
   const result = await deps.refresher.ensureFresh(found.sid, found.current);
@@ -131,11 +133,14 @@ function hasSessionCookie(deps: Deps, req: IncomingMessage): boolean {
 }
 
 function csrfPassed(req: IncomingMessage, rule: CsrfRule): boolean {
-  if (rule.kind === 'origin') return true;
+  if (rule.kind === 'origin') return req.headers.origin === rule.origin;
   if (rule.kind === 'unsafe-methods' && SAFE_METHODS.has(rule.method)) return true;
   return hasCsrfHeader(req);
 }
 
-function csrfDenied(): Extract<Access, { kind: 'denied' }> {
+function csrfDenied(rule: CsrfRule): Extract<Access, { kind: 'denied' }> {
+  if (rule.kind === 'origin') {
+    return { kind: 'denied', code: 'forbidden', detail: `A WebSocket handshake with the session cookie must carry Origin: ${rule.origin}.` };
+  }
   return { kind: 'denied', code: 'csrf_header_missing', detail: 'Send the header X-CSRF: 1 with calls that carry the session cookie.' };
 }
