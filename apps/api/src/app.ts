@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import type { Deps } from './deps.js';
@@ -12,6 +13,7 @@ import { sendProblem } from './http/problem.js';
 import { requestLogger } from './http/request-log.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
 import { handleForwardAuth, isForwardAuthPath } from './auth/forward-auth.js';
+import { handleUpgrade } from './live/upgrade-handler.js';
 import { handleApi } from './proxy/api-handler.js';
 import { cookieOptions } from './session/cookie.js';
 import { handleSession } from './session/session-handler.js';
@@ -21,6 +23,8 @@ import { webRoutes } from './web/web-routes.js';
 /** A request listener for `http.createServer` (and supertest), plus the Express part for inspection. */
 export interface App {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The server's `upgrade` listener: WebSockets on routes with `"websocket": true` (live/upgrade-handler.ts). */
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   express: Express;
 }
 
@@ -72,5 +76,11 @@ export function createApp(deps: Deps): App {
     }
     app(req, res);
   };
-  return { handler, express: app };
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    handleUpgrade(deps, req, socket, head).catch((err: unknown) => {
+      deps.logger.error({ event: 'websocket', err: String(err) }, 'WebSocket upgrade failed');
+      socket.destroy();
+    });
+  };
+  return { handler, upgrade, express: app };
 }

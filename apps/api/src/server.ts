@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   await connectDeps(deps);
   const app = createApp(deps);
   const server = createHttpServer(app.handler);
+  server.on('upgrade', app.upgrade);
   server.listen(config.port, () => {
     logger.info({ port: config.port, publicUrl: config.publicUrl, issuer: config.cognito.issuer, upstream: config.upstreamUrl }, 'BFF listening');
   });
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, waiting for requests in flight');
+    deps.live.closeAll(); // WebSockets: close code 1001 (going away), so clients reconnect elsewhere
     const force = setTimeout(() => {
       logger.warn('grace period over; closing remaining connections');
       server.closeAllConnections();

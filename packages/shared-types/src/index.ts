@@ -48,6 +48,7 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   idp_unavailable: 503,
   session_store_unavailable: 503,
+  shutting_down: 503,
   upstream_unavailable: 502,
   upstream_timeout: 504,
   client_token_rejected: 502,

@@ -15,6 +15,7 @@ const TITLES: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests',
   idp_unavailable: 'Identity provider unavailable',
   session_store_unavailable: 'Session store unavailable',
+  shutting_down: 'Instance shutting down',
   upstream_unavailable: 'Upstream unavailable',
   upstream_timeout: 'Upstream timeout',
   client_token_rejected: 'Client token refused by the identity provider',

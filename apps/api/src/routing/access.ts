@@ -21,8 +21,15 @@ export interface CallerIdentity {
  * limit, or the error to answer instead. `clearCookie`: the cookie named a session that is gone.
  */
 export type Access =
-  | { kind: 'granted'; token: string | undefined; caller: string; identity?: CallerIdentity; clearCookie?: boolean }
+  | { kind: 'granted'; token: string | undefined; caller: string; identity?: CallerIdentity; credential?: Credential; clearCookie?: boolean }
   | { kind: 'denied'; code: ErrorCode; detail?: string; clearCookie?: boolean };
+
+/**
+ * What a granted caller's right rests on, for connections that outlive the call (WebSockets):
+ * the session (it ends, or expires at `expiresAt`) or a bearer token (valid until its `exp`).
+ * Unix seconds.
+ */
+export type Credential = { kind: 'session'; sid: string; expiresAt: number } | { kind: 'bearer'; expiresAt: number };
 
 /**
  * How a cookie call proves it is not cross-site: `header` needs `X-CSRF: 1` on every call (`/api/*`);
@@ -36,7 +43,7 @@ export type CsrfRule = { kind: 'header' } | { kind: 'unsafe-methods'; method: st
 
 /** Who is calling, as far as credentials go, before any route policy applies. */
 type Caller =
-  | { kind: 'bearer'; token: string; claims: CallerClaims; identity: CallerIdentity }
+  | { kind: 'bearer'; token: string; claims: CallerClaims; identity: CallerIdentity; expiresAt: number }
   | { kind: 'session'; sid: string; record: TokenRecord }
   | { kind: 'anonymous'; hadCookie: boolean };
 
@@ -71,8 +78,10 @@ export async function authorize(deps: Deps, req: IncomingMessage, route: ApiRout
   if (refused) return { kind: 'denied', code: 'forbidden', detail: refused };
   const key = caller.kind === 'bearer' ? `bearer:${caller.identity.sub}` : `session:${caller.sid}`;
   const identity = caller.kind === 'bearer' ? caller.identity : sessionIdentity(caller.record);
-  if (route.token === 'client') return clientToken(deps, route, key, identity);
-  return { kind: 'granted', token: caller.kind === 'bearer' ? caller.token : caller.record.accessToken, caller: key, identity };
+  const credential: Credential =
+    caller.kind === 'bearer' ? { kind: 'bearer', expiresAt: caller.expiresAt } : { kind: 'session', sid: caller.sid, expiresAt: caller.record.sessionExpiresAt };
+  if (route.token === 'client') return withCredential(await clientToken(deps, route, key, identity), credential);
+  return { kind: 'granted', token: caller.kind === 'bearer' ? caller.token : caller.record.accessToken, caller: key, identity, credential };
 }
 
 /** The caller behind the request's credentials, or why it cannot be known (a denial to answer). */
@@ -87,7 +96,8 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
     const claims = bearerClaims(verdict.claims);
     const sub = String(verdict.claims.sub ?? verdict.claims.client_id);
     const username = typeof verdict.claims.username === 'string' ? verdict.claims.username : sub;
-    return { kind: 'bearer', token, claims, identity: { sub, username, groups: claims.groups } };
+    const expiresAt = typeof verdict.claims.exp === 'number' ? verdict.claims.exp : 0; // the verifier refuses tokens without exp
+    return { kind: 'bearer', token, claims, identity: { sub, username, groups: claims.groups }, expiresAt };
   }
   if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
   if (!csrfPassed(req, csrf)) return csrfDenied(csrf);
@@ -121,6 +131,10 @@ async function clientToken(deps: Deps, route: ApiRoute, caller: string, identity
     return { kind: 'denied', code: 'client_token_rejected', detail: `The identity provider refused the BFF's client_credentials grant${result.oauthError ? ` (${result.oauthError})` : ''}: check the M2M app client and the route's scopes.` };
   }
   return { kind: 'denied', code: result.code };
+}
+
+function withCredential(access: Access, credential: Credential): Access {
+  return access.kind === 'granted' ? { ...access, credential } : access;
 }
 
 function sessionIdentity(record: TokenRecord): CallerIdentity {
