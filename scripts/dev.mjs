@@ -119,6 +119,8 @@ async function main() {
   run('api', 'npm', ['run', 'dev', '--silent', '-w', 'apps/api'], {
     PORT: String(API_PORT),
     PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${WEB_PORT}`,
+    // the web app's live feed: WebSockets on /api (the demo upstream's /live); a route table sets its own
+    ...(env.API_ROUTES || env.API_ROUTES_FILE ? {} : { API_WEBSOCKET: env.API_WEBSOCKET ?? 'true' }),
   });
   run('web', 'npm', ['run', 'dev', '--silent', '-w', 'apps/web'], { API_ORIGIN: `http://localhost:${API_PORT}` });
 
