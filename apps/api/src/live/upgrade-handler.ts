@@ -66,13 +66,14 @@ function connectUpstream(deps: Deps, req: IncomingMessage, client: Socket, head:
     writeProblem(client, code);
   };
   const timer = setTimeout(() => fail('upstream_timeout'), match.route.timeoutMs);
-  client.once('close', () => {
+  const clientLeft = () => {
     if (!settled) {
       settled = true;
       clearTimeout(timer);
       request.destroy();
     }
-  });
+  };
+  client.once('close', clientLeft);
   request.on('error', () => fail('upstream_unavailable'));
   request.on('response', (res) => {
     // the upstream refused the handshake (401, 403, 404…): pass its answer on, then close
@@ -85,6 +86,8 @@ function connectUpstream(deps: Deps, req: IncomingMessage, client: Socket, head:
     if (settled) return upstream.destroy();
     settled = true;
     clearTimeout(timer);
+    // nothing of the handshake (request, response, route match) stays reachable from a socket that may live for hours
+    client.off('close', clientLeft);
     upstream.setNoDelay(true);
     client.setNoDelay(true);
     client.write(responseHead(res));
