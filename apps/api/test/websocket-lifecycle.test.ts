@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { signInAs, startBff, testPrefix, testSecret } from './support/bff.js';
 import { peerEnv, spawnBff } from './support/bff-process.js';
+import { TestRedisServer } from './support/redis-server.js';
 import { tokensFor } from './support/tokens.js';
 import { startWsUpstream } from './support/ws-upstream.js';
 
@@ -44,6 +45,35 @@ describe('a bearer client', () => {
       expect(at).toBeLessThan(exp * 1000 + 1_500);
     } finally {
       await bff.close();
+    }
+  });
+});
+
+describe('Redis down', () => {
+  it('refuses a cookie handshake with 503 session_store_unavailable within 2.5 s, as /api/* would', async () => {
+    const redis = await TestRedisServer.start();
+    const bff = await startBff({ issuer: idp.issuer, redisUrl: redis.url, env: { API_ROUTES: routes() } });
+    try {
+      const { cookie } = await signInAs(bff, 'alice');
+      await redis.stop();
+      const started = Date.now();
+      const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const ws = new WebSocket(`${bff.url.replace('http', 'ws')}/api/live`, { headers: { cookie, origin: bff.url } });
+        ws.once('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        ws.once('open', () => reject(new Error('opened without Redis')));
+        ws.once('error', reject);
+      });
+      expect(refused.status).toBe(503);
+      expect(JSON.parse(refused.body)).toMatchObject({ code: 'session_store_unavailable' });
+      expect(Date.now() - started).toBeLessThan(2_500);
+      await redis.start(); // back, so the BFF closes its clients normally
+    } finally {
+      await bff.close();
+      await redis.stop();
     }
   });
 });

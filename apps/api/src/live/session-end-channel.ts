@@ -41,11 +41,13 @@ export class SessionEndChannel {
     }
   }
 
-  /** Unsubscribes and closes the subscriber connection. */
+  /** Drops the subscriber connection (shutdown): at once, even while Redis is unreachable and it is reconnecting. */
   async stop(): Promise<void> {
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
-    if (subscriber?.isOpen) await subscriber.close().catch(() => undefined);
+    // close() would wait for a Redis that may be gone; nothing needs flushing on a subscriber
+    if (subscriber?.isOpen) subscriber.destroy();
+    await Promise.resolve();
   }
 }
 

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@app/shared-types';
 import type { Deps } from '../deps.js';
+import { toAppError } from '../http/error-sink.js';
 import { problemBody } from '../http/problem.js';
 import { upstreamRequestHeaders } from '../proxy/headers.js';
 import { authorize, type Access } from '../routing/access.js';
@@ -43,7 +44,15 @@ export async function handleUpgrade(deps: Deps, req: IncomingMessage, socket: Du
   routeLabel = resolved.route.prefix;
   if (!resolved.route.websocket) return refuse('bad_request', 'This route does not accept WebSocket upgrades.');
 
-  const access = await authorize(deps, req, resolved.route, { kind: 'origin', origin: deps.config.publicUrl });
+  let access: Access;
+  try {
+    access = await authorize(deps, req, resolved.route, { kind: 'origin', origin: deps.config.publicUrl });
+  } catch (err) {
+    // as on /api/*: Redis down answers 503 session_store_unavailable, never a hang or a reset
+    const appError = toAppError(err);
+    if (appError.code === 'internal_error') deps.logger.error({ err }, 'WebSocket handshake failed');
+    return refuse(appError.code, appError.detail);
+  }
   const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
   if (access.kind === 'denied') return refuse(access.code, access.detail, cookie);
   if (socket.destroyed) return; // the client left while we were deciding
