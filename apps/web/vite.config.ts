@@ -11,7 +11,8 @@ const apiOrigin = process.env.API_ORIGIN ?? 'http://localhost:3000';
 
 // changeOrigin stays false so the API sees Host: localhost:5173 and the session cookie is set
 // for the origin the browser actually uses; xfwd tells the API the original proto and host.
-const toApi: ProxyOptions = { target: apiOrigin, changeOrigin: false, xfwd: true };
+// ws: WebSocket upgrades (the live feed on /api/live) go to the API too, Origin unchanged.
+const toApi: ProxyOptions = { target: apiOrigin, changeOrigin: false, xfwd: true, ws: true };
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

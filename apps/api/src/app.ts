@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import type { Deps } from './deps.js';
@@ -11,6 +12,8 @@ import { AppError } from './http/errors.js';
 import { sendProblem } from './http/problem.js';
 import { echoRequestIdNow, requestLogger } from './http/request-log.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
+import { handleForwardAuth, isForwardAuthPath } from './auth/forward-auth.js';
+import { handleUpgrade } from './live/upgrade-handler.js';
 import { handleApi } from './proxy/api-handler.js';
 import { cookieOptions } from './session/cookie.js';
 import { handleSession } from './session/session-handler.js';
@@ -20,11 +23,13 @@ import { webRoutes } from './web/web-routes.js';
 /** A request listener for `http.createServer` (and supertest), plus the Express part for inspection. */
 export interface App {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The server's `upgrade` listener: WebSockets on routes with `"websocket": true` (live/upgrade-handler.ts). */
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   express: Express;
 }
 
 /**
- * Builds the API. `/api/*` and `/session` run on a lean path ahead of Express (no Express
+ * Builds the API. `/api/*`, `/session` and `/auth/check` run on a lean path ahead of Express (no Express
  * router, no express-session: one Redis read per call, no session write); everything else goes
  * through Express. See docs/adr/0003-proxy-on-undici-ahead-of-express.md.
  */
@@ -63,6 +68,8 @@ export function createApp(deps: Deps): App {
     logRequest(req, res);
     const url = req.url ?? '/';
     if (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) return fast(handleApi, req, res);
+    // forward auth answers on every request an ingress routes: one Redis read, no Express
+    if (isForwardAuthPath(url)) return fast(handleForwardAuth, req, res);
     if (url === '/session' || url.startsWith('/session?')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(res, 'method_not_allowed', undefined, { allow: 'GET, HEAD' });
       return fast(handleSession, req, res);
@@ -70,5 +77,11 @@ export function createApp(deps: Deps): App {
     echoRequestIdNow(res);
     app(req, res);
   };
-  return { handler: deps.tracing.serve(handler), express: app };
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    handleUpgrade(deps, req, socket, head).catch((err: unknown) => {
+      deps.logger.error({ event: 'websocket', err: String(err) }, 'WebSocket upgrade failed');
+      socket.destroy();
+    });
+  };
+  return { handler: deps.tracing.serve(handler), upgrade, express: app };
 }

@@ -106,6 +106,13 @@ describe('route table', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual(expect.arrayContaining([expect.stringMatching(/^API_UPSTREAM_URL: required/)]));
   });
 
+  it('turns WebSockets on for the /api route with API_WEBSOCKET=true, and refuses it next to a table', () => {
+    expect(loadConfig({ API_WEBSOCKET: 'true' }).routes[0]).toMatchObject({ prefix: '/api', websocket: true });
+    expect(loadConfig({ API_WEBSOCKET: 'false' }).routes[0]).toMatchObject({ websocket: false });
+    expect(problemsOf({ API_WEBSOCKET: 'yes' })).toEqual([expect.stringMatching(/^API_WEBSOCKET: /)]);
+    expect(problemsOf({ API_WEBSOCKET: 'true', ...routes([{ prefix: '/api', upstream: 'http://a' }]) })).toEqual([expect.stringMatching(/^API_WEBSOCKET: only without a route table/)]);
+  });
+
   it('reads API_ROUTES, applies the defaults, fills timeoutMs and freezes everything', () => {
     const c = loadConfig({
       UPSTREAM_TIMEOUT_MS: '7000',

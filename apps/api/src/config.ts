@@ -137,6 +137,7 @@ const envSchema = z.object({
   API_UPSTREAM_URL: url(['http:', 'https:']),
   API_ROUTES: optionalString,
   API_ROUTES_FILE: optionalString,
+  API_WEBSOCKET: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).optional()),
   COGNITO_M2M_CLIENT_ID: optionalString,
   COGNITO_M2M_CLIENT_SECRET: optionalString,
   UPSTREAM_TIMEOUT_MS: int(1, 10 * 60 * 1000),
@@ -266,6 +267,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !usingTable && !e.API_UPSTREAM_URL) {
     problems.push('API_UPSTREAM_URL: required when NODE_ENV=production (or set API_ROUTES / API_ROUTES_FILE)');
   }
+  const apiWebsocket = e.API_WEBSOCKET === 'true' || e.API_WEBSOCKET === '1';
+  if (apiWebsocket && usingTable) problems.push('API_WEBSOCKET: only without a route table; set "websocket": true on the routes of API_ROUTES / API_ROUTES_FILE instead');
   if (e.COGNITO_ISSUER && !e.COGNITO_CLIENT_ID) problems.push('COGNITO_CLIENT_ID: required when COGNITO_ISSUER is set');
 
   const issuer = (e.COGNITO_ISSUER ?? DEV_EMULATOR_ISSUER).replace(/\/+$/, '');
@@ -309,7 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const sessionSecret = e.SESSION_SECRET ?? randomBytes(32).toString('base64url');
   const upstreamTimeoutMs = e.UPSTREAM_TIMEOUT_MS ?? 30_000;
   const fallbackUpstream = (e.API_UPSTREAM_URL ?? DEV_UPSTREAM_URL).replace(/\/+$/, '');
-  const routes = freezeRoutes(tableRoutes ?? [{ prefix: '/api', upstream: fallbackUpstream, token: 'user', anonymous: false, websocket: false }], upstreamTimeoutMs);
+  const routes = freezeRoutes(tableRoutes ?? [{ prefix: '/api', upstream: fallbackUpstream, token: 'user', anonymous: false, websocket: apiWebsocket }], upstreamTimeoutMs);
   return {
     nodeEnv,
     port,

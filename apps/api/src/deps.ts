@@ -11,6 +11,8 @@ import { Forwarding } from './proxy/forwarding.js';
 import { RouteTable } from './routing/route-table.js';
 import { ClientTokenProvider } from './tokens/client-token-provider.js';
 import { InFlightLimiter } from './proxy/in-flight.js';
+import { LiveConnections } from './live/live-connections.js';
+import { SessionEndChannel, sweepEndedSessions } from './live/session-end-channel.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRedis, type Redis } from './redis/client.js';
@@ -22,6 +24,7 @@ import { UserSessionIndex } from './session/user-sessions.js';
 import { TokenCipher } from './tokens/crypto.js';
 import { RefreshCoordinator, type RefreshOptions } from './tokens/refresh-coordinator.js';
 import { TokenStore } from './tokens/token-store.js';
+import { nowSeconds } from './tokens/token-record.js';
 
 /** Everything a request handler needs; built once per process by {@link createDeps}. */
 export interface Deps {
@@ -42,6 +45,14 @@ export interface Deps {
   routes: RouteTable;
   /** The BFF's own `client_credentials` tokens for `client` routes. */
   clientTokens: ClientTokenProvider;
+  /** Builds the forwarding headers an upstream gets (the HTTP proxy and WebSocket upgrades). */
+  forwarding: Forwarding;
+  /** The WebSockets open on this instance (closed when their session ends, and on shutdown). */
+  live: LiveConnections;
+  /** Tells every instance that a session ended, so each closes its WebSockets. */
+  sessionEnds: SessionEndChannel;
+  /** The periodic check that closes WebSockets of sessions that ended unannounced (idle, expired, missed message). */
+  liveSweep: { intervalMs: number; timer?: NodeJS.Timeout };
   /** The client's address as far as `TRUST_PROXY` believes the forwarding chain (what Express calls `req.ip`). */
   clientIp: (req: IncomingMessage) => string;
   cookieName: string;
@@ -68,7 +79,16 @@ export interface Deps {
 /** Options tests use to shorten the refresh lease and polling. */
 export interface DepsOptions {
   refresh?: Omit<RefreshOptions, 'skewSeconds'>;
+  /** How often open WebSockets' sessions are checked (default {@link LIVE_SWEEP_INTERVAL_MS}). */
+  liveSweepIntervalMs?: number;
 }
+
+/**
+ * How often each session with an open WebSocket is read back (one Redis read per session). The
+ * session-end channel closes sockets within milliseconds; the sweep is the safety net for a
+ * missed message and for sessions that end without anyone ending them (idle timeout).
+ */
+export const LIVE_SWEEP_INTERVAL_MS = 10_000;
 
 /** Wires the services of one API process. Connecting Redis is left to the caller ({@link connectDeps}). */
 export function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Deps {
@@ -83,18 +103,28 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
   const activeSessions = new ActiveSessions(redis, config.redisKeyPrefix, logger, metrics);
-  const endSession = activeSessions.tracking(sessionTerminator(tokens, sessions, userSessions));
+  const live = new LiveConnections(logger);
+  const sessionEnds = new SessionEndChannel(redis, config.redisKeyPrefix, (sid) => live.closeSession(sid), logger);
+  const websockets = config.routes.some((r) => r.websocket);
+  // the instance that ends a session closes its own sockets at once; the others hear it on the channel
+  const announceEnd = websockets ? (sid: string) => (live.closeSession(sid), sessionEnds.announce(sid)) : undefined;
+  const endSession = activeSessions.tracking(sessionTerminator(tokens, sessions, userSessions, announceEnd));
   const documentKey = (sid: string) => `${sessionDocumentPrefix(config.redisKeyPrefix)}${sid}`;
+  const activity = new SessionActivity(redis, tokens, documentKey, config.sessionIdleTimeoutSeconds, logger);
   return {
     config,
     logger,
     redis,
     ...(replicated ? { replicated } : {}),
+    forwarding,
+    live,
+    sessionEnds,
+    liveSweep: { intervalMs: options.liveSweepIntervalMs ?? LIVE_SWEEP_INTERVAL_MS },
     oidc,
     tokens,
     sessions,
     endSession,
-    activity: new SessionActivity(redis, tokens, documentKey, config.sessionIdleTimeoutSeconds, logger),
+    activity,
     userSessions,
     refresher: new RefreshCoordinator(redis, tokens, oidc, endSession, logger, {
       skewSeconds: config.refreshSkewSeconds,
@@ -129,10 +159,29 @@ export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> 
   const connecting = deps.redis.connect().catch((err: unknown) => deps.logger.warn({ err }, 'redis connect failed; retrying'));
   await Promise.race([connecting, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   await deps.oidc.configuration().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'oidc discovery failed; will retry on demand'));
+  if (deps.config.routes.some((r) => r.websocket)) startLiveSessionChecks(deps);
+}
+
+/** Subscribes to the session-end channel and starts the sweep (only when a route takes WebSockets). */
+function startLiveSessionChecks(deps: Deps): void {
+  deps.sessionEnds.start().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'session-end channel: subscribe failed'));
+  const isLive = async (sid: string) => {
+    const current = await deps.tokens.read(sid);
+    return current !== undefined && current.record.sessionExpiresAt > nowSeconds() && !deps.activity.isIdle(current);
+  };
+  let running = false;
+  deps.liveSweep.timer = setInterval(() => {
+    if (running || deps.live.size === 0) return;
+    running = true;
+    void sweepEndedSessions(deps.live.sessions(), isLive, (sid) => deps.live.closeSession(sid)).finally(() => (running = false));
+  }, deps.liveSweep.intervalMs);
+  deps.liveSweep.timer.unref();
 }
 
 /** Closes connections and flushes the spans still queued (shutdown and tests). */
 export async function closeDeps(deps: Deps): Promise<void> {
+  clearInterval(deps.liveSweep.timer);
+  await deps.sessionEnds.stop();
   await deps.upstream.close().catch(() => undefined);
   await deps.replicated?.close();
   if (deps.redis.isOpen) {

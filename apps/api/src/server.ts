@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const app = createApp(deps);
   const server = createHttpServer(app.handler);
   closeConnectionsWhileDraining(server, deps.lifecycle);
+  server.on('upgrade', app.upgrade);
   server.listen(config.port, () => {
     logger.info({ port: config.port, publicUrl: config.publicUrl, issuer: config.cognito.issuer, upstream: config.upstreamUrl }, 'BFF listening');
   });
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    deps.live.closeAll(); // WebSockets: close code 1001 (going away), so clients reconnect elsewhere
     // SIGTERM comes from an orchestrator with a load balancer to drain; Ctrl-C (SIGINT) from a person waiting
     const drainMs = signal === 'SIGTERM' ? config.shutdownDrainMs : 0;
     void shutDownGracefully(server, deps.lifecycle, { drainMs, graceMs: config.shutdownGraceMs }, logger)

@@ -1,5 +1,6 @@
 // Issue 4's journey: sign in through the emulator, call the API after the access token expired,
-// reload, sign out through the IdP, with the browser never holding a token.
+// reload, sign out through the IdP, with the browser never holding a token. Issue 10 adds the
+// live feed: a WebSocket through the BFF that reconnects after a refresh and ends with the session.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -44,6 +45,8 @@ export function journeySteps(opts: { page: Page; context: BrowserContext; stack:
   const signedInRegion = page.getByRole('region', { name: 'Signed-in user', exact: true });
   const apiRegion = page.getByRole('region', { name: 'API response', exact: true });
   let signedInAt = 0;
+  const liveRegion = (p: Page) => p.getByRole('region', { name: 'Live feed', exact: true });
+  let secondTab: Page | undefined;
 
   return [
     {
@@ -151,6 +154,24 @@ export function journeySteps(opts: { page: Page; context: BrowserContext; stack:
       },
     },
     {
+      slug: 'live-feed',
+      title: 'the live feed (a WebSocket through the BFF) shows ticks for alice, and reconnects when the upstream closes on token expiry',
+      run: async () => {
+        const status = liveRegion(page).getByRole('status');
+        await expectText(liveRegion(page).getByTestId('live-tick'), /^alice · tick \d+ · /);
+        const connections = async () => Number(await status.getAttribute('data-connections'));
+        const before = await connections();
+        // the demo upstream closes with 4001 once the 3 s access token it accepted expires: the panel
+        // reconnects, and the BFF refreshes the token before the new upstream handshake
+        await eventually(async () => assert.ok((await connections()) > before, `still ${await connections()} connection(s)`), (ACCESS_TOKEN_TTL_SECONDS + 6) * 1000);
+        await expectText(status, /^Live$/);
+        await expectText(liveRegion(page).getByTestId('live-tick'), /^alice · tick \d+ · /);
+        const cookies = await context.cookies(stack.appUrl);
+        assert.ok(!(await page.evaluate(() => document.cookie)), 'a cookie readable by script');
+        assert.ok(cookies.every((c) => !JWT_PATTERN.test(c.value)), 'a token in a cookie');
+      },
+    },
+    {
       slug: 'signed-in-mobile',
       title: `at ${MOBILE.width} px wide the signed-in view fits without sideways scrolling`,
       fullPage: true,
@@ -168,6 +189,15 @@ export function journeySteps(opts: { page: Page; context: BrowserContext; stack:
         await page.reload();
         await signedInRegion.getByRole('heading', { name: USER.name, exact: true }).waitFor();
         await expectText(apiRegion.getByRole('status'), /No call yet/);
+      },
+    },
+    {
+      slug: 'live-second-tab',
+      title: 'a second tab of the same session gets its own live feed',
+      run: async () => {
+        secondTab = await context.newPage();
+        await secondTab.goto(stack.appUrl);
+        await expectText(liveRegion(secondTab).getByTestId('live-tick'), /^alice · tick \d+ · /);
       },
     },
     {
@@ -211,6 +241,19 @@ export function journeySteps(opts: { page: Page; context: BrowserContext; stack:
         assert.ok(!cookies.some((c) => c.name === SESSION_COOKIE), `${SESSION_COOKIE} is still set`);
         const stats = await stack.emulator.stats();
         assert.ok(stats.revocations >= 1, 'POST /auth/logout did not revoke the refresh token at the emulator');
+      },
+    },
+    {
+      slug: 'live-session-ended',
+      title: 'the sign-out closed the second tab’s live feed with 4401: it says "Session ended" and does not reconnect',
+      run: async () => {
+        assert.ok(secondTab, 'no second tab');
+        const status = liveRegion(secondTab).getByRole('status');
+        await expectText(status, /^Session ended/);
+        const connections = await status.getAttribute('data-connections');
+        await sleep(1_500); // longer than the first reconnect delay
+        assert.equal(await status.getAttribute('data-connections'), connections, 'the feed reconnected after 4401');
+        await secondTab.close();
       },
     },
     {

@@ -5,6 +5,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
+import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const WEB_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +34,7 @@ function documentedRequests(): { method: string; path: string }[] {
 
 let target: Server;
 let seen: { method: string; url: string }[] = [];
+let upgrades: { url: string; origin?: string; cookie?: string }[] = [];
 let vite: ViteDevServer;
 let devUrl: string;
 const savedApiOrigin = process.env.API_ORIGIN;
@@ -42,6 +44,11 @@ beforeAll(async () => {
     seen.push({ method: req.method ?? '', url: req.url ?? '' });
     req.resume();
     res.writeHead(200, { [MARK]: 'api', 'content-type': 'application/json' }).end('{"from":"api"}');
+  });
+  const wss = new WebSocketServer({ server: target });
+  wss.on('connection', (ws, req) => {
+    upgrades.push({ url: req.url ?? '', origin: req.headers.origin, cookie: req.headers.cookie });
+    ws.send('from api');
   });
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
   process.env.API_ORIGIN = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
@@ -69,6 +76,18 @@ afterAll(async () => {
 const send = (method: string, path: string) => fetch(`${devUrl}${path}`, { method, headers: { accept: '*/*' }, redirect: 'manual' });
 
 describe('the Vite dev server (apps/web/vite.config.ts)', () => {
+  it('forwards WebSocket upgrades on /api (the live feed) with the Origin and cookie unchanged', async () => {
+    upgrades = [];
+    const ws = new WebSocket(`${devUrl.replace('http', 'ws')}/api/live?x=1`, { headers: { origin: devUrl, cookie: 'bff.sid=abc' } });
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (data: Buffer) => resolve(data.toString()));
+      ws.once('error', reject);
+    });
+    ws.close();
+    expect(first).toBe('from api');
+    expect(upgrades).toEqual([{ url: '/api/live?x=1', origin: devUrl, cookie: 'bff.sid=abc' }]);
+  });
+
   it('forwards every operation of the API\'s OpenAPI document to the API, with its path and query', async () => {
     const requests = [...documentedRequests(), { method: 'GET', path: '/auth/login?returnTo=%2Fx' }, { method: 'GET', path: '/auth/callback?code=c&state=s' }, { method: 'GET', path: '/session?x=1' }];
     expect(requests.map((r) => r.path)).toEqual(expect.arrayContaining(['/session', '/sessions', '/sessions/example-id', '/api/hello/nested']));

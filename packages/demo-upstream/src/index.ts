@@ -1,8 +1,12 @@
-// DEV ONLY: a demo API behind the BFF proxy that checks the Cognito access token it receives.
+// DEV ONLY: a demo API behind the BFF proxy that checks the Cognito access token it receives,
+// with a `/live` WebSocket (live.ts).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthenticator } from './auth.js';
+import { liveUpgrade } from './live.js';
 import { route, sendJson } from './routes.js';
+
+export { TOKEN_EXPIRED_CLOSE_CODE, type LiveTick } from './live.js';
 
 /** Options of {@link startDemoUpstream}. */
 export interface DemoUpstreamOptions {
@@ -16,6 +20,8 @@ export interface DemoUpstreamOptions {
   clientId?: string;
   /** Default true; false skips verification (benchmark baseline). */
   verify?: boolean;
+  /** Interval of the `/live` WebSocket's ticks (default 1 s). */
+  liveIntervalMs?: number;
 }
 
 /** A running demo upstream. */
@@ -48,6 +54,8 @@ export async function startDemoUpstream(opts: DemoUpstreamOptions): Promise<Demo
         else sendJson(res, 500, { type: 'about:blank', title: 'Internal Server Error', status: 500, code: 'internal' }, 'application/problem+json');
       });
   });
+  const live = liveUpgrade(authenticate, opts.liveIntervalMs);
+  server.on('upgrade', live.upgrade);
   // Longer than typical proxy pools' idle timeouts, so the upstream never closes a reused socket first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -67,6 +75,7 @@ export async function startDemoUpstream(opts: DemoUpstreamOptions): Promise<Demo
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
+        live.close();
       }),
   };
 }

@@ -102,6 +102,36 @@ const authPaths = {
       },
     },
   },
+  '/auth/check': {
+    get: {
+      tags: ['auth'],
+      operationId: 'forwardAuthCheck',
+      summary: 'Forward auth for an ingress (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)',
+      description:
+        'Decides the original request on a virtual `user` route: its method from `X-Forwarded-Method`, else `X-Original-Method`, else this request\'s own (any method and any path under `/auth/check/` are answered the same way, as Envoy sends them); an unsafe method with the session cookie needs `X-CSRF: 1`. Signed in: `200`, empty body, a fresh access token (refreshed first) and the user headers to copy onto the upstream request. Never a redirect. See docs/forward-auth.md.',
+      security: [{ sessionCookie: [] }, { bearerToken: [] }],
+      parameters: [
+        { name: 'X-Forwarded-Method', in: 'header', required: false, description: 'The original request\'s method (Traefik, or set by nginx).', schema: { type: 'string' } },
+        { name: 'X-Original-Method', in: 'header', required: false, description: 'The original request\'s method, when X-Forwarded-Method is absent.', schema: { type: 'string' } },
+        { ...csrfParameter, required: false, description: 'Needed with the session cookie when the original method is not GET, HEAD or OPTIONS.' },
+        requestIdParameter,
+      ],
+      responses: {
+        '200': {
+          description: 'Signed in: copy these headers onto the request to the service.',
+          headers: {
+            Authorization: { description: '`Bearer <access token>`, refreshed first when it expires soon.', schema: { type: 'string' } },
+            'X-Auth-Request-User': { description: '`cognito:username`, else `sub`.', schema: { type: 'string' } },
+            'X-Auth-Request-Email': { description: 'The email, when known.', schema: { type: 'string' } },
+            'X-Auth-Request-Groups': { description: 'The `cognito:groups`, comma-separated.', schema: { type: 'string' } },
+            ...NO_STORE,
+            ...REQUEST_ID_HEADER,
+          },
+        },
+        ...problems('unauthenticated', 'session_expired', 'invalid_token', 'csrf_header_missing', 'idp_unavailable', 'session_store_unavailable'),
+      },
+    },
+  },
   '/auth/logout': {
     post: {
       tags: ['auth'],

@@ -9,7 +9,7 @@ import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js'
 import type { Forwarding } from './forwarding.js';
 import { errorSummary } from '../logger.js';
 
-/** Where one call goes: the upstream's origin, the path (and query) there, and the time it gets to answer. */
+/** Where one call goes: the upstream's origin, the path (and query) there, and the time it gets to send its response headers. */
 export interface UpstreamTarget {
   origin: string;
   path: string;
@@ -65,8 +65,10 @@ export class UpstreamProxy {
           body: hasBody ? (this.#watchedBody(req) as unknown as Readable) : null,
           signal: abort,
           opaque: res,
+          // the route's timeout bounds the wait for the response headers only: once they are here,
+          // a stream (SSE, chunked) may last and pause as long as it likes; the caller ends it by leaving
           headersTimeout: target.timeoutMs,
-          bodyTimeout: target.timeoutMs,
+          bodyTimeout: 0,
         },
         ({ statusCode, headers, opaque }) => {
           const out = opaque as ServerResponse;

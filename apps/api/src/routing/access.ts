@@ -21,20 +21,29 @@ export interface CallerIdentity {
  * limit, or the error to answer instead. `clearCookie`: the cookie named a session that is gone.
  */
 export type Access =
-  | { kind: 'granted'; token: string | undefined; caller: string; identity?: CallerIdentity; clearCookie?: boolean }
+  | { kind: 'granted'; token: string | undefined; caller: string; identity?: CallerIdentity; credential?: Credential; clearCookie?: boolean }
   | { kind: 'denied'; code: ErrorCode; detail?: string; clearCookie?: boolean };
+
+/**
+ * What a granted caller's right rests on, for connections that outlive the call (WebSockets):
+ * the session (it ends, or expires at `expiresAt`) or a bearer token (valid until its `exp`).
+ * Unix seconds.
+ */
+export type Credential = { kind: 'session'; sid: string; expiresAt: number } | { kind: 'bearer'; expiresAt: number };
 
 /**
  * How a cookie call proves it is not cross-site: `header` needs `X-CSRF: 1` on every call (`/api/*`);
  * `unsafe-methods` only on methods other than GET, HEAD and OPTIONS (forward auth, where the
- * original method is what counts); `origin`: the caller already checked the `Origin` (WebSocket
- * handshakes, which cannot carry custom headers).
+ * original method is what counts); `origin`: the `Origin` header must be exactly this origin,
+ * and a missing one fails (WebSocket handshakes, which cannot carry custom headers; this is the
+ * defence against cross-site WebSocket hijacking).
+ * @see https://www.rfc-editor.org/rfc/rfc6455#section-10.2
  */
-export type CsrfRule = { kind: 'header' } | { kind: 'unsafe-methods'; method: string } | { kind: 'origin' };
+export type CsrfRule = { kind: 'header' } | { kind: 'unsafe-methods'; method: string } | { kind: 'origin'; origin: string };
 
 /** Who is calling, as far as credentials go, before any route policy applies. */
 type Caller =
-  | { kind: 'bearer'; token: string; claims: CallerClaims; identity: CallerIdentity }
+  | { kind: 'bearer'; token: string; claims: CallerClaims; identity: CallerIdentity; expiresAt: number }
   | { kind: 'session'; sid: string; record: TokenRecord }
   | { kind: 'anonymous'; hadCookie: boolean };
 
@@ -59,7 +68,7 @@ export async function authorize(
   const anonymousCaller = `anonymous:${deps.clientIp(req)}`;
   if (route.token === 'none' || (route.token === 'client' && route.anonymous)) {
     // no user is checked, so no credential is looked at; the cookie still needs its CSRF proof
-    if (hasSessionCookie(deps, req) && !csrfPassed(req, csrf)) return csrfDenied();
+    if (hasSessionCookie(deps, req) && !csrfPassed(req, csrf)) return csrfDenied(csrf);
     return route.token === 'none' ? { kind: 'granted', token: undefined, caller: anonymousCaller } : clientToken(deps, route, anonymousCaller);
   }
 
@@ -76,8 +85,10 @@ export async function authorize(
   if (refused) return { kind: 'denied', code: 'forbidden', detail: refused };
   const key = caller.kind === 'bearer' ? `bearer:${caller.identity.sub}` : `session:${caller.sid}`;
   const identity = caller.kind === 'bearer' ? caller.identity : sessionIdentity(caller.record);
-  if (route.token === 'client') return clientToken(deps, route, key, identity);
-  return { kind: 'granted', token: caller.kind === 'bearer' ? caller.token : caller.record.accessToken, caller: key, identity };
+  const credential: Credential =
+    caller.kind === 'bearer' ? { kind: 'bearer', expiresAt: caller.expiresAt } : { kind: 'session', sid: caller.sid, expiresAt: caller.record.sessionExpiresAt };
+  if (route.token === 'client') return withCredential(await clientToken(deps, route, key, identity), credential);
+  return { kind: 'granted', token: caller.kind === 'bearer' ? caller.token : caller.record.accessToken, caller: key, identity, credential };
 }
 
 /** The caller behind the request's credentials, or why it cannot be known (a denial to answer). */
@@ -92,10 +103,11 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
     const claims = bearerClaims(verdict.claims);
     const sub = String(verdict.claims.sub ?? verdict.claims.client_id);
     const username = typeof verdict.claims.username === 'string' ? verdict.claims.username : sub;
-    return { kind: 'bearer', token, claims, identity: { sub, username, groups: claims.groups } };
+    const expiresAt = typeof verdict.claims.exp === 'number' ? verdict.claims.exp : 0; // the verifier refuses tokens without exp
+    return { kind: 'bearer', token, claims, identity: { sub, username, groups: claims.groups }, expiresAt };
   }
   if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
-  if (!csrfPassed(req, csrf)) return csrfDenied();
+  if (!csrfPassed(req, csrf)) return csrfDenied(csrf);
   const found = await lookupSession(deps, req, res);
   if (found.kind === 'anonymous') return found;
   const result = await deps.refresher.ensureFresh(found.sid, found.current);
@@ -128,6 +140,10 @@ async function clientToken(deps: Deps, route: ApiRoute, caller: string, identity
   return { kind: 'denied', code: result.code };
 }
 
+function withCredential(access: Access, credential: Credential): Access {
+  return access.kind === 'granted' ? { ...access, credential } : access;
+}
+
 function sessionIdentity(record: TokenRecord): CallerIdentity {
   const { user } = record;
   return { sub: user.sub, username: user.username ?? user.sub, ...(user.email ? { email: user.email } : {}), groups: sessionClaims(record).groups };
@@ -138,11 +154,14 @@ function hasSessionCookie(deps: Deps, req: IncomingMessage): boolean {
 }
 
 function csrfPassed(req: IncomingMessage, rule: CsrfRule): boolean {
-  if (rule.kind === 'origin') return true;
+  if (rule.kind === 'origin') return req.headers.origin === rule.origin;
   if (rule.kind === 'unsafe-methods' && SAFE_METHODS.has(rule.method)) return true;
   return hasCsrfHeader(req);
 }
 
-function csrfDenied(): Extract<Access, { kind: 'denied' }> {
+function csrfDenied(rule: CsrfRule): Extract<Access, { kind: 'denied' }> {
+  if (rule.kind === 'origin') {
+    return { kind: 'denied', code: 'forbidden', detail: `A WebSocket handshake with the session cookie must carry Origin: ${rule.origin}.` };
+  }
   return { kind: 'denied', code: 'csrf_header_missing', detail: 'Send the header X-CSRF: 1 with calls that carry the session cookie.' };
 }

@@ -29,15 +29,17 @@ export function sessionDocumentPrefix(prefix: string): string {
 
 /**
  * Ends a session everywhere it lives: the sealed tokens (with lease and failure marker) and the
- * express-session document, and its entry in the user's index. Used by logout, `DELETE /sessions/:id`
- * and when a refresh token is rejected.
+ * express-session document, and its entry in the user's index; then `announce` tells every
+ * instance, which closes the session's WebSockets (live/session-end-channel.ts). Used by logout,
+ * `DELETE /sessions/:id` and when a refresh token is rejected.
  */
-export function sessionTerminator(tokens: TokenStore, sessions: RedisStore, index?: Pick<UserSessionIndex, 'forget'>) {
+export function sessionTerminator(tokens: TokenStore, sessions: RedisStore, index?: Pick<UserSessionIndex, 'forget'>, announce?: (sid: string) => Promise<void>) {
   return async (sid: string): Promise<void> => {
     await index?.forget(sid); // reads the owner from the token hash, so before it goes
     await Promise.all([
       tokens.delete(sid),
       new Promise<void>((resolve, reject) => sessions.destroy(sid, (err?: unknown) => (err ? reject(err) : resolve()))),
     ]);
+    await announce?.(sid);
   };
 }

@@ -61,12 +61,14 @@ export async function startBff(options: TestBffOptions): Promise<TestBff> {
   await connectDeps(deps);
   const app = createApp(deps);
   server.on('request', app.handler);
+  server.on('upgrade', app.upgrade);
   return {
     url: config.publicUrl,
     deps,
     app,
     server,
     async close() {
+      deps.live.closeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeDeps(deps);

@@ -13,10 +13,12 @@ export interface SeenRequest {
  * A plain upstream for proxy tests that records every request it receives, so a test can say
  * "the upstream was not called". Routes: /echo (streams the body back), /bytes?n= (streams n
  * bytes), /status/<code>, /slow?ms=, /set-cookie (plants cookies, the session cookie's name included),
+ * /events?n=&every= (server-sent events: `n` events, one every `every` ms, then the end),
  * anything else → 200 JSON of what it saw.
  */
-export async function startRecordingUpstream(): Promise<{ url: string; seen: SeenRequest[]; server: Server; close(): Promise<void> }> {
+export async function startRecordingUpstream(): Promise<{ url: string; seen: SeenRequest[]; server: Server; openStreams(): number; close(): Promise<void> }> {
   const seen: SeenRequest[] = [];
+  let openStreams = 0;
   const server = createServer(async (req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     const url = new URL(req.url ?? '/', 'http://upstream');
@@ -55,6 +57,19 @@ export async function startRecordingUpstream(): Promise<{ url: string; seen: See
         res.end('{}');
         return;
       }
+      if (url.pathname === '/events') {
+        const n = Number(url.searchParams.get('n') ?? '5');
+        const every = Number(url.searchParams.get('every') ?? '200');
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+        openStreams++;
+        res.once('close', () => openStreams--);
+        for (let i = 1; i <= n && !res.destroyed; i++) {
+          await new Promise((r) => setTimeout(r, every));
+          res.write(`id: ${i}\ndata: {"n":${i},"at":${Date.now()}}\n\n`);
+        }
+        res.end();
+        return;
+      }
       if (url.pathname === '/slow') {
         await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms') ?? '1000')));
       }
@@ -71,6 +86,7 @@ export async function startRecordingUpstream(): Promise<{ url: string; seen: See
     url: `http://127.0.0.1:${port}`,
     seen,
     server,
+    openStreams: () => openStreams,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

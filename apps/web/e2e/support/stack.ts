@@ -74,6 +74,7 @@ export async function startStack(): Promise<Stack> {
     COGNITO_CLIENT_ID: CLIENT.id,
     COGNITO_CLIENT_SECRET: CLIENT.secret,
     API_UPSTREAM_URL: upstream.url,
+    API_WEBSOCKET: 'true', // the live feed: the demo upstream's /live WebSocket through the BFF
     LOG_LEVEL: 'warn',
   });
   return { appUrl, redis, emulator, upstreamUrl: upstream.url, api };

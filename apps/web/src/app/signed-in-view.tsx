@@ -3,6 +3,7 @@ import { REFRESH_ACCESS_TOKEN_ERROR } from '@app/shared-types';
 import { AlertBanner } from '../components/alert-banner';
 import { useCallApi } from '../features/demo-api/api/call-api';
 import { ApiPanel } from '../features/demo-api/components/api-panel';
+import { LivePanel } from '../features/live/components/live-panel';
 import { SessionCard } from '../features/session/components/session-card';
 import { displayName, UserCard } from '../features/session/components/user-card';
 import { SessionsPanel } from '../features/sessions/components/sessions-panel';
@@ -22,7 +23,7 @@ function outageMessage(session: SignedIn, sessionError: ApiError | null, apiErro
   return null;
 }
 
-/** Signed in: who, how long, the API playground and the user's sessions; a banner when refresh or the API is failing. */
+/** Signed in: who, how long, the API playground, the live feed and the user's sessions; a banner when refresh or the API is failing. */
 export function SignedInView(props: { session: SignedIn; sessionError: ApiError | null; refetchingSession: boolean; onRetrySession: () => void }) {
   const { session, sessionError, refetchingSession, onRetrySession } = props;
   const call = useCallApi();
@@ -47,6 +48,7 @@ export function SignedInView(props: { session: SignedIn; sessionError: ApiError 
         <SessionCard accessTokenExpiresAt={session.accessTokenExpiresAt} sessionExpiresAt={session.sessionExpiresAt} />
       </div>
       <ApiPanel call={call} />
+      <LivePanel />
       <SessionsPanel />
     </div>
   );

@@ -1,9 +1,26 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { sentRequests, server } from './server';
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+
+/** MSW cannot answer WebSockets: components get one that never connects (the live feed's own test uses a real server). */
+class InertWebSocket extends EventTarget {
+  readonly readyState = 0;
+  onopen = null;
+  onmessage = null;
+  onclose = null;
+  onerror = null;
+  constructor(readonly url: string) {
+    super();
+  }
+  send(): void {}
+  close(): void {}
+}
+beforeEach(() => {
+  vi.stubGlobal('WebSocket', InertWebSocket);
+});
 
 afterEach(() => {
   cleanup();

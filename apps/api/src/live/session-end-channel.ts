@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import type { Redis } from '../redis/client.js';
+import { errorSummary } from '../logger.js';
+
+/**
+ * Tells every instance that a session ended, so each closes that session's WebSockets: one Redis
+ * pub/sub channel under the key prefix (`<prefix>session-ended`), published by the session
+ * terminator (session-store.ts), listened to on a dedicated subscriber connection. Pub/sub is
+ * fire-and-forget: an instance that is disconnected at that moment misses the message, which the
+ * periodic sweep ({@link sweepEndedSessions}) makes up for.
+ */
+export class SessionEndChannel {
+  readonly #channel: string;
+  #subscriber: Redis | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly onEnded: (sid: string) => void,
+    private readonly logger: Logger,
+  ) {
+    this.#channel = `${prefix}session-ended`;
+  }
+
+  /** Subscribes (a second connection: a subscribed one cannot run other commands); keeps retrying in the background. */
+  async start(): Promise<void> {
+    if (this.#subscriber) return;
+    const subscriber = this.redis.duplicate();
+    this.#subscriber = subscriber;
+    subscriber.on('error', () => undefined); // the main client already logs outages
+    await subscriber.connect();
+    await subscriber.subscribe(this.#channel, (sid) => this.onEnded(sid));
+  }
+
+  /** Announces that `sid` ended; never throws (the sweep covers a message that could not be sent). */
+  async announce(sid: string): Promise<void> {
+    try {
+      await this.redis.publish(this.#channel, sid);
+    } catch (err) {
+      this.logger.warn({ event: 'websocket', outcome: 'announce_failed', err: errorSummary(err) }, 'could not announce a session end');
+    }
+  }
+
+  /** Drops the subscriber connection (shutdown): at once, even while Redis is unreachable and it is reconnecting. */
+  async stop(): Promise<void> {
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    // close() would wait for a Redis that may be gone; nothing needs flushing on a subscriber
+    if (subscriber?.isOpen) subscriber.destroy();
+    await Promise.resolve();
+  }
+}
+
+/**
+ * One sweep: asks `isLive` about each session that has sockets here and closes those of every
+ * session that is gone (ended, idle, expired). A session whose check fails (Redis down) is left
+ * alone: an outage must not cut every live connection.
+ */
+export async function sweepEndedSessions(sids: readonly string[], isLive: (sid: string) => Promise<boolean>, close: (sid: string) => void): Promise<number> {
+  let closed = 0;
+  // in batches, so thousands of sockets do not queue thousands of reads at once
+  for (let i = 0; i < sids.length; i += SWEEP_BATCH) {
+    await Promise.all(
+      sids.slice(i, i + SWEEP_BATCH).map(async (sid) => {
+        const live = await isLive(sid).catch(() => true);
+        if (!live) {
+          close(sid);
+          closed++;
+        }
+      }),
+    );
+  }
+  return closed;
+}
+
+const SWEEP_BATCH = 100;
