@@ -245,7 +245,9 @@ async function throughput(
   for (const t of targets) await runLoad(t.url, 3, t.cookies ? cookiesFile : undefined);
   const samples = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const t of targets) {
+    // the BFF variants swap places every other round, so none always runs first or last
+    const order = round % 2 ? targets : [...targets.slice(0, 4), ...targets.slice(4).reverse()];
+    for (const t of order) {
       const s = await measure(t, cookiesFile, t.cookies ? redisPid : undefined);
       samples.get(t.name)!.push(s);
       console.error(`round ${round} ${t.name}: ${Math.round(s.rps)} req/s p50 ${s.p50} p99 ${s.p99} cpu ${s.cpuUsPerReq.toFixed(0)} µs/req non2xx ${s.non2xx + s.errors} cookies ${s.distinctCookies}`);
