@@ -64,7 +64,8 @@ async function callback(deps: Deps, req: Request, res: Response) {
   req.session.user = { sub: record.user.sub };
   req.session.createdAt = record.createdAt;
   req.session.cookie.maxAge = (record.sessionExpiresAt - record.createdAt) * 1000;
-  await deps.tokens.create(req.sessionID, record, deps.activity.initial(record, sanitizeUserAgent(req.headers['user-agent'])));
+  const created = await deps.tokens.create(req.sessionID, record, deps.activity.initial(record, sanitizeUserAgent(req.headers['user-agent'])));
+  if (!created.confirmed) deps.logger.warn({ reqId: req.id, event: 'login', outcome: 'unreplicated' }, 'new session not confirmed by a replica in time');
   // signing in again in the same browser: the session being replaced ends like a sign-out (its refresh token revoked)
   await Promise.all([saveSession(req.session), endSessionsRevoking(deps, [previousSid], req.id), deps.userSessions.register(req.sessionID, record)]);
   await enforceSessionLimit(deps, record.user.sub, req.sessionID, req.id); // MAX_SESSIONS_PER_USER, once the new session is indexed

@@ -113,18 +113,24 @@ export class TokenStore {
   /**
    * Creates the record of a new session at version 1, expiring with the session (or after
    * `options.ttlSeconds`, when shorter: the idle timeout). `options.plain` adds unsealed fields
-   * (activity and listing metadata, never a token) to the same hash.
+   * (activity and listing metadata, never a token) to the same hash. `confirmed`: a replica has it
+   * (always true without replicas).
    */
-  async create(sid: string, record: TokenRecord, options: { ttlSeconds?: number; plain?: Record<string, string> } = {}): Promise<void> {
+  async create(sid: string, record: TokenRecord, options: { ttlSeconds?: number; plain?: Record<string, string> } = {}): Promise<{ confirmed: boolean }> {
     const key = this.keys(sid).tokens;
     const absolute = record.sessionExpiresAt - Math.floor(Date.now() / 1000);
     const ttl = Math.max(1, Math.min(absolute, options.ttlSeconds ?? absolute));
     // one script rather than MULTI: every command goes through the client's deadline (redis/client.ts)
     const plain = Object.entries(options.plain ?? {}).filter(([field]) => field !== 'v' && field !== 'd');
-    await this.redis.eval(CREATE, {
-      keys: [key],
-      arguments: [this.cipher.seal(JSON.stringify(record), sid), String(ttl), ...plain.flat()],
-    });
+    const args = [this.cipher.seal(JSON.stringify(record), sid), String(ttl), ...plain.flat()];
+    if (!this.replicated) {
+      await this.redis.eval(CREATE, { keys: [key], arguments: args });
+      return { confirmed: true };
+    }
+    // with replicas, a new session waits (briefly) for one to have it, so a failover right after
+    // sign-in does not lose it (docs/adr/0005); unconfirmed, the sign-in still goes on
+    const { confirmed } = await this.replicated.eval(key, CREATE, [key], args);
+    return { confirmed };
   }
 
   /** Replaces the record if it is still at `expectedVersion`; keeps the key's expiry. */
