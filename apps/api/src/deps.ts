@@ -102,7 +102,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const redis = tracing.instrumentRedis(createRedis(target, logger));
   const replicated = config.redisSentinel || config.redisClusterNodes?.length ? new ReplicatedWrites(redis, config.redisUrl, logger) : undefined;
   // not instrumented: a span per cache hit would trace a lookup in a Map
-  const sessionReads = config.redisClientCache ? SessionReadCache.create(target, config.redisClientCache.maxEntries, logger) : undefined;
+  const sessionReads = config.redisClientCache ? SessionReadCache.create(target, config.redisClientCache.maxEntries, redis, logger) : undefined;
   const oidc = new OidcClient(config, logger);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated, sessionReads);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);

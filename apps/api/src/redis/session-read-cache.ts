@@ -46,6 +46,8 @@ export class SessionReadCache {
   private constructor(
     /** The caching client, behind the same command deadline as every other (redis/client.ts). */
     private readonly client: Redis,
+    /** The main client: what reads use while the cache is not proven fresh. */
+    private readonly direct: Redis,
     private readonly logger: Logger,
     options: FreshnessOptions,
   ) {
@@ -54,9 +56,9 @@ export class SessionReadCache {
   }
 
   /** A cache of at most `maxEntries` session hashes, on its own connection(s) to `target` (one server or a Cluster). */
-  static create(target: RedisTarget, maxEntries: number, logger: Logger, options: FreshnessOptions = {}): SessionReadCache {
-    const client = createRedis(target, logger, { clientSideCache: { maxEntries } });
-    return new SessionReadCache(client, logger, options);
+  static create(target: RedisTarget, maxEntries: number, direct: Redis, logger: Logger, options: FreshnessOptions = {}): SessionReadCache {
+    const client = createRedis(target, logger.child({ redisClient: 'client-side cache' }), { clientSideCache: { maxEntries } });
+    return new SessionReadCache(client, direct, logger, options);
   }
 
   /** The node-redis cache of the current client (the cluster client is rebuilt after a failover, and its cache with it). */
@@ -74,10 +76,11 @@ export class SessionReadCache {
     return Date.now() - this.#confirmedAt <= this.#maxStalenessMs;
   }
 
-  /** `HGETALL key`: from the cache when it is proven fresh and holds the key, else from Redis (and cached). */
+  /** `HGETALL key`: from the cache when it is proven fresh and holds the key, else from Redis (and cached when fresh). */
   hGetAll(key: string): Promise<Record<string, string>> {
-    if (!this.fresh) this.#cache?.clear(false);
-    return this.client.hGetAll(key);
+    if (this.fresh) return this.client.hGetAll(key);
+    if (this.#cache?.size()) this.#cache.clear(false);
+    return this.direct.hGetAll(key);
   }
 
   /** Drops one key's entry at once (after this process wrote or deleted the key). */
