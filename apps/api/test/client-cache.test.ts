@@ -92,6 +92,19 @@ describe('client-side cache on one Redis server', () => {
     expect((await api(b, two.cookie)).status).toBe(401);
   });
 
+  it('DELETE /sessions/:id on A ends that session on B at once', async () => {
+    const mine = await signInAs(a, 'alice');
+    const other = await signInAs(a, 'alice');
+    expect((await api(b, other.cookie)).status).toBe(200);
+    const list = (await (await fetch(`${a.url}/sessions`, { headers: { cookie: mine.cookie } })).json()) as { sessions: { id: string; current: boolean }[] };
+    const others = list.sessions.filter((s) => !s.current);
+    for (const { id } of others) {
+      expect((await fetch(`${a.url}/sessions/${encodeURIComponent(id)}`, { method: 'DELETE', headers: { cookie: mine.cookie, 'x-csrf': '1' } })).status).toBe(204);
+    }
+    expect((await api(b, other.cookie)).status).toBe(401);
+    expect((await api(b, mine.cookie)).status).toBe(200);
+  });
+
   it('a key that expires in Redis (idle or absolute TTL) stops being served by B', async () => {
     const { cookie } = await signInAs(a);
     expect((await api(b, cookie)).status).toBe(200);
