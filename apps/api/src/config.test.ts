@@ -93,6 +93,22 @@ describe('configuration', () => {
   });
 });
 
+describe('client-side cache', () => {
+  it('is on with 4096 entries by default, off when asked, and sized by REDIS_CLIENT_CACHE_MAX_ENTRIES', () => {
+    expect(loadConfig({}).redisClientCache).toEqual({ maxEntries: 4096 });
+    expect(loadConfig({ REDIS_CLIENT_CACHE: 'off' }).redisClientCache).toBeUndefined();
+    expect(loadConfig({ REDIS_CLIENT_CACHE: 'on', REDIS_CLIENT_CACHE_MAX_ENTRIES: '100' }).redisClientCache).toEqual({ maxEntries: 100 });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).redisClientCache).toEqual({ maxEntries: 4096 });
+  });
+
+  it('is off by default under Sentinel, and refused there when asked for', () => {
+    const sentinel = { REDIS_SENTINEL_NODES: '127.0.0.1:26379', REDIS_SENTINEL_MASTER: 'bff' };
+    expect(loadConfig(sentinel).redisClientCache).toBeUndefined();
+    expect(problemsOf({ ...sentinel, REDIS_CLIENT_CACHE: 'on' })).toEqual([expect.stringMatching(/^REDIS_CLIENT_CACHE: not supported with REDIS_SENTINEL_NODES/)]);
+    expect(problemsOf({ REDIS_CLIENT_CACHE: 'maybe', REDIS_CLIENT_CACHE_MAX_ENTRIES: '0' })).toHaveLength(2);
+  });
+});
+
 describe('route table', () => {
   const routes = (table: unknown) => ({ API_ROUTES: JSON.stringify(table) });
   const dir = mkdtempSync(join(tmpdir(), 'bff-routes-'));

@@ -14,6 +14,12 @@ export const DEV_EMULATOR_M2M_CLIENT = { id: 'local-m2m-client', secret: 'local-
 /** The demo upstream that `npm run dev` starts. */
 export const DEV_UPSTREAM_URL = 'http://127.0.0.1:4020';
 
+/**
+ * `REDIS_CLIENT_CACHE` when unset (docs/adr/0007-client-side-cache.md): on, since
+ * test/client-cache.test.ts shows the invalidation across instances on one server and on a Cluster.
+ */
+export const DEFAULT_CLIENT_CACHE = true;
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The validated, typed configuration of one API process. */
@@ -29,6 +35,11 @@ export interface Config {
   redisSentinel?: { nodes: string[]; master: string };
   /** Prefix of every Redis key this deployment owns, so several apps (or test runs) can share one Redis. */
   redisKeyPrefix: string;
+  /**
+   * `REDIS_CLIENT_CACHE` / `REDIS_CLIENT_CACHE_MAX_ENTRIES`: session records kept in process and
+   * invalidated by Redis (docs/adr/0007-client-side-cache.md); unset = off (always with Sentinel).
+   */
+  redisClientCache?: { maxEntries: number };
   /** `SESSION_SECRET`: signs new cookies and seals new token records. */
   sessionSecret: string;
   /**
@@ -124,6 +135,8 @@ const envSchema = z.object({
   REDIS_CLUSTER_NODES: optionalString,
   REDIS_SENTINEL_NODES: optionalString,
   REDIS_SENTINEL_MASTER: optionalString,
+  REDIS_CLIENT_CACHE: z.preprocess(emptyToUndefined, z.enum(['on', 'off', 'true', 'false', '1', '0']).optional()),
+  REDIS_CLIENT_CACHE_MAX_ENTRIES: int(1, 1_000_000),
   SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   PREVIOUS_SESSION_SECRETS: optionalString,
   SESSION_TTL_SECONDS: int(60, 60 * 60 * 24 * 365),
@@ -293,6 +306,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (sentinelNodes.length > 0 && listOf(e.REDIS_CLUSTER_NODES).length > 0) {
     problems.push('REDIS_SENTINEL_NODES: set either REDIS_CLUSTER_NODES (a Redis Cluster) or REDIS_SENTINEL_NODES (a primary watched by Sentinel), not both');
   }
+  const clientCacheAsked = e.REDIS_CLIENT_CACHE === undefined ? undefined : ['on', 'true', '1'].includes(e.REDIS_CLIENT_CACHE);
+  if (clientCacheAsked && sentinelNodes.length > 0) problems.push('REDIS_CLIENT_CACHE: not supported with REDIS_SENTINEL_NODES (set it to off, or leave it unset)');
+  const clientCache = (clientCacheAsked ?? DEFAULT_CLIENT_CACHE) && sentinelNodes.length === 0;
   const usingEmulator = !e.COGNITO_ISSUER;
   const clientId = e.COGNITO_CLIENT_ID ?? DEV_EMULATOR_CLIENT.id;
   const clientSecret = e.COGNITO_CLIENT_SECRET ?? (usingEmulator ? DEV_EMULATOR_CLIENT.secret : undefined);
@@ -323,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     ...(sentinelNodes.length > 0 && e.REDIS_SENTINEL_MASTER ? { redisSentinel: { nodes: sentinelNodes, master: e.REDIS_SENTINEL_MASTER } } : {}),
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'bff:',
+    ...(clientCache ? { redisClientCache: { maxEntries: e.REDIS_CLIENT_CACHE_MAX_ENTRIES ?? 4096 } } : {}),
     sessionSecret,
     previousSessionSecrets,
     sessionSecrets: Object.freeze([sessionSecret, ...previousSessionSecrets]),

@@ -17,6 +17,7 @@ import { UpstreamProxy } from './proxy/upstream-proxy.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRedis, type Redis } from './redis/client.js';
 import { ReplicatedWrites } from './redis/replication.js';
+import { SessionReadCache } from './redis/session-read-cache.js';
 import { cookieName } from './session/cookie.js';
 import { SessionActivity } from './session/session-activity.js';
 import { createSessionStore, sessionDocumentPrefix, sessionTerminator } from './session/session-store.js';
@@ -33,6 +34,8 @@ export interface Deps {
   redis: Redis;
   /** Writes that wait for a replica (Sentinel, Cluster); unset with one server. */
   replicated?: ReplicatedWrites;
+  /** The client-side cache of session records (`REDIS_CLIENT_CACHE`), on its own connection(s); unset when off. */
+  sessionReads?: SessionReadCache;
   oidc: OidcClient;
   tokens: TokenStore;
   sessions: RedisStore;
@@ -95,10 +98,13 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const forwarding = new Forwarding(config.trustProxy, config.publicUrl);
   const cipher = new TokenCipher(config.sessionSecrets);
   const tracing = createTracing(config.tracing, logger, config.serveWeb);
-  const redis = tracing.instrumentRedis(createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, sentinel: config.redisSentinel }, logger));
+  const target = { url: config.redisUrl, clusterNodes: config.redisClusterNodes, sentinel: config.redisSentinel };
+  const redis = tracing.instrumentRedis(createRedis(target, logger));
   const replicated = config.redisSentinel || config.redisClusterNodes?.length ? new ReplicatedWrites(redis, config.redisUrl, logger) : undefined;
+  // not instrumented: a span per cache hit would trace a lookup in a Map
+  const sessionReads = config.redisClientCache ? SessionReadCache.create(target, config.redisClientCache.maxEntries, redis, logger) : undefined;
   const oidc = new OidcClient(config, logger);
-  const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated);
+  const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated, sessionReads);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
   const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
@@ -116,6 +122,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     logger,
     redis,
     ...(replicated ? { replicated } : {}),
+    ...(sessionReads ? { sessionReads } : {}),
     forwarding,
     live,
     sessionEnds,
@@ -156,7 +163,10 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
  * API starts and answers 503 until Redis is there) and warms up OIDC discovery.
  */
 export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> {
-  const connecting = deps.redis.connect().catch((err: unknown) => deps.logger.warn({ err }, 'redis connect failed; retrying'));
+  const connecting = Promise.all([
+    deps.redis.connect().catch((err: unknown) => deps.logger.warn({ err }, 'redis connect failed; retrying')),
+    deps.sessionReads?.connect().catch((err: unknown) => deps.logger.warn({ err }, 'redis (client-side cache) connect failed; retrying')),
+  ]);
   await Promise.race([connecting, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   await deps.oidc.configuration().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'oidc discovery failed; will retry on demand'));
   if (deps.config.routes.some((r) => r.websocket)) startLiveSessionChecks(deps);
@@ -184,6 +194,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.sessionEnds.stop();
   await deps.upstream.close().catch(() => undefined);
   await deps.replicated?.close();
+  await deps.sessionReads?.close();
   if (deps.redis.isOpen) {
     // close() waits for replies; a node that died (a killed cluster primary) never sends them
     const closed = await Promise.race([deps.redis.close().then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), 2_000).unref())]);

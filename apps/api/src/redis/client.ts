@@ -23,6 +23,11 @@ export type Redis = RedisClientType;
 /** Every command waits at most this long: an outage answers 503 within 2 s, never a hang. */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_500;
 
+/** node-redis's client-side cache settings used here: an LRU of at most `maxEntries` replies, no TTL (Redis invalidates). */
+export interface ClientSideCacheSettings {
+  maxEntries: number;
+}
+
 /** Where Redis is: one server, the seed nodes of a Redis Cluster, or the sentinels of a primary with replicas. */
 export interface RedisTarget {
   url: string;
@@ -74,7 +79,10 @@ export function nodeClientOptions(url: string): RedisClientOptions {
  * script stays in one slot, docs/adr/0001), rebuilt from the seeds when a node stops answering;
  * with sentinels, node-redis's sentinel client (docs/adr/0005-redis-failover.md).
  */
-export function createRedis(target: RedisTarget, logger: Logger): Redis {
+export function createRedis(target: RedisTarget, logger: Logger, options: { clientSideCache?: ClientSideCacheSettings } = {}): Redis {
+  // RESP3 only where a client-side cache needs its invalidation pushes (redis/session-read-cache.ts)
+  const caching = options.clientSideCache ? ({ RESP: 3, clientSideCache: options.clientSideCache } as const) : {};
+  if (options.clientSideCache && target.sentinel) throw new Error('the client-side cache is not supported with Sentinel');
   let down = false;
   const onError = (err: Error) => {
     if (!down) logger.warn({ err: { message: err.message, name: err.name } }, 'redis unavailable');
@@ -98,7 +106,7 @@ export function createRedis(target: RedisTarget, logger: Logger): Redis {
   if (target.clusterNodes?.length) {
     const nodes = target.clusterNodes;
     const rebuilding = new ClusterRebuilder(() => {
-      const cluster = createClusterClient(target.url, nodes);
+      const cluster = createClusterClient(target.url, nodes, caching);
       cluster.on('error', onError);
       cluster.on('node-error', onError);
       cluster.on('node-ready', onReady);
@@ -110,17 +118,17 @@ export function createRedis(target: RedisTarget, logger: Logger): Redis {
     topologies.set(redis, { kind: 'cluster', cluster: () => rebuilding.current });
     return redis;
   }
-  const client = createClient({ url: target.url, ...BEHAVIOUR, socket: SOCKET });
+  const client = createClient({ url: target.url, ...BEHAVIOUR, socket: SOCKET, ...caching });
   client.on('error', onError);
   client.on('ready', onReady);
   // the deadline proxy replaces node-redis's own `timeout` option, which costs an AbortSignal per command
   return withDeadline(() => client as unknown as Redis, REDIS_COMMAND_TIMEOUT_MS);
 }
 
-function createClusterClient(url: string, nodes: string[]): RedisClusterType {
+function createClusterClient(url: string, nodes: string[], caching: { RESP?: 3; clientSideCache?: ClientSideCacheSettings }): RedisClusterType {
   const protocol = new URL(url).protocol;
   const rootNodes = nodes.map((node) => ({ url: /^rediss?:\/\//.test(node) ? node : `${protocol}//${node}` }));
-  return createCluster({ rootNodes, defaults: nodeClientOptions(url) }) as unknown as RedisClusterType;
+  return createCluster({ rootNodes, defaults: nodeClientOptions(url), ...caching }) as unknown as RedisClusterType;
 }
 
 function createSentinelClient(url: string, sentinel: { nodes: string[]; master: string }): RedisSentinelType {

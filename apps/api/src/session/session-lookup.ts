@@ -11,7 +11,7 @@ export type SessionLookup =
 
 /**
  * Resolves the cookie to a live session with one Redis round trip (the sealed token record and,
- * in the same hash, the last activity). A session past its absolute expiry or idle longer than
+ * in the same hash, the last activity), or none when the client-side cache holds the hash. A session past its absolute expiry or idle longer than
  * the timeout is anonymous; a live one records activity without waiting (at most once a minute).
  * With `res`, a cookie signed under a previous secret is re-signed on that response.
  */
@@ -19,7 +19,7 @@ export async function lookupSession(deps: Deps, req: IncomingMessage, res?: Serv
   const signed = readSignedSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecrets);
   if (!signed) return { kind: 'anonymous', hadCookie: false };
   const { sid } = signed;
-  const current = await deps.tokens.read(sid);
+  const current = await deps.tokens.readForRequest(sid);
   if (!current || current.record.sessionExpiresAt <= nowSeconds() || deps.activity.isIdle(current)) return { kind: 'anonymous', hadCookie: true };
   deps.activity.seen(sid, current);
   // secret rotation (rare: once per session after a rotation), kept off the common path

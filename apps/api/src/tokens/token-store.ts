@@ -1,5 +1,6 @@
 import type { Redis } from '../redis/client.js';
 import type { ReplicatedWrites } from '../redis/replication.js';
+import type { SessionReadCache } from '../redis/session-read-cache.js';
 import type { TokenCipher } from './crypto.js';
 import { sessionKeys, tokensKey } from './keys.js';
 import { Lru } from '../util/lru.js';
@@ -75,6 +76,8 @@ export class TokenStore {
     private readonly prefix: string,
     /** Set with Sentinel or a Cluster with replicas: refresh results wait for a replica (docs/adr/0005). */
     private readonly replicated?: ReplicatedWrites,
+    /** With `REDIS_CLIENT_CACHE`: serves {@link TokenStore.readForRequest} from a client-side cache Redis keeps coherent. */
+    private readonly cache?: SessionReadCache,
   ) {}
 
   /** Key names of a session. */
@@ -82,9 +85,27 @@ export class TokenStore {
     return sessionKeys(this.prefix, sid);
   }
 
-  /** Reads a session's record with one round trip; `undefined` when there is none or it does not open. */
+  /**
+   * Reads a session's record from Redis with one round trip; `undefined` when there is none or it
+   * does not open. Never from the client-side cache: every read that decides a write (a refresh
+   * under the lease, ending a session) comes here, so a refresh token is only ever redeemed as
+   * Redis holds it.
+   */
   async read(sid: string): Promise<VersionedRecord | undefined> {
-    const hash = await this.redis.hGetAll(tokensKey(this.prefix, sid));
+    return this.#open(sid, await this.redis.hGetAll(tokensKey(this.prefix, sid)));
+  }
+
+  /**
+   * {@link TokenStore.read} for deciding who a request is (cookie lookup on `/api/*`, `/session`,
+   * upgrades, forward auth): answered from the client-side cache when it is on and fresh, which
+   * Redis invalidates on every change of the key by any instance (docs/adr/0007-client-side-cache.md).
+   */
+  async readForRequest(sid: string): Promise<VersionedRecord | undefined> {
+    if (!this.cache) return this.read(sid);
+    return this.#open(sid, await this.cache.hGetAll(tokensKey(this.prefix, sid)));
+  }
+
+  #open(sid: string, hash: Record<string, string>): VersionedRecord | undefined {
     const version = Number(hash.v);
     if (!hash.d || !Number.isInteger(version)) return undefined;
     let opened = this.#opened.get(sid);
@@ -123,22 +144,23 @@ export class TokenStore {
     // one script rather than MULTI: every command goes through the client's deadline (redis/client.ts)
     const plain = Object.entries(options.plain ?? {}).filter(([field]) => field !== 'v' && field !== 'd');
     const args = [this.cipher.seal(JSON.stringify(record), sid), String(ttl), ...plain.flat()];
-    if (!this.replicated) {
-      await this.redis.eval(CREATE, { keys: [key], arguments: args });
+    const replicated = this.replicated;
+    if (!replicated) {
+      await this.#writing(key, () => this.redis.eval(CREATE, { keys: [key], arguments: args }));
       return { confirmed: true };
     }
     // with replicas, a new session waits (briefly) for one to have it, so a failover right after
     // sign-in does not lose it (docs/adr/0005); unconfirmed, the sign-in still goes on
-    const { confirmed } = await this.replicated.eval(key, CREATE, [key], args);
+    const { confirmed } = await this.#writing(key, () => replicated.eval(key, CREATE, [key], args));
     return { confirmed };
   }
 
   /** Replaces the record if it is still at `expectedVersion`; keeps the key's expiry. */
   async compareAndSet(sid: string, expectedVersion: number, record: TokenRecord): Promise<WriteResult> {
-    const result = await this.redis.eval(COMPARE_AND_SET, {
-      keys: [this.keys(sid).tokens],
-      arguments: [String(expectedVersion), this.cipher.seal(JSON.stringify(record), sid)],
-    });
+    const key = this.keys(sid).tokens;
+    const result = await this.#writing(key, () =>
+      this.redis.eval(COMPARE_AND_SET, { keys: [key], arguments: [String(expectedVersion), this.cipher.seal(JSON.stringify(record), sid)] }),
+    );
     return result === 1 ? 'written' : 'stale';
   }
 
@@ -147,10 +169,10 @@ export class TokenStore {
    * at the version it was read at (else a newer write, sealed with the current key, won anyway).
    */
   async reseal(sid: string, current: VersionedRecord): Promise<WriteResult> {
-    const result = await this.redis.eval(RESEAL, {
-      keys: [this.keys(sid).tokens],
-      arguments: [String(current.version), this.cipher.seal(JSON.stringify(current.record), sid)],
-    });
+    const key = this.keys(sid).tokens;
+    const result = await this.#writing(key, () =>
+      this.redis.eval(RESEAL, { keys: [key], arguments: [String(current.version), this.cipher.seal(JSON.stringify(current.record), sid)] }),
+    );
     return result === 1 ? 'written' : 'stale';
   }
 
@@ -167,16 +189,31 @@ export class TokenStore {
   async compareAndSetReplicated(write: SealedWrite): Promise<{ outcome: WriteResult; confirmed: boolean }> {
     const key = this.keys(write.sid).tokens;
     const args = [String(write.expectedVersion), write.sealed];
-    const { result, confirmed } = this.replicated
-      ? await this.replicated.eval(key, COMPARE_AND_SET_REPEATABLE, [key], args)
-      : { result: await this.redis.eval(COMPARE_AND_SET_REPEATABLE, { keys: [key], arguments: args }), confirmed: true };
+    const { result, confirmed } = await this.#writing(key, async () =>
+      this.replicated
+        ? this.replicated.eval(key, COMPARE_AND_SET_REPEATABLE, [key], args)
+        : { result: await this.redis.eval(COMPARE_AND_SET_REPEATABLE, { keys: [key], arguments: args }), confirmed: true },
+    );
     return result === 0 ? { outcome: 'stale', confirmed } : { outcome: 'written', confirmed };
   }
 
   /** Deletes a session's record, lease and failure marker. */
   async delete(sid: string): Promise<void> {
     const k = this.keys(sid);
-    await this.redis.del([k.tokens, k.lease, k.refreshFailed]);
+    await this.#writing(k.tokens, () => this.redis.del([k.tokens, k.lease, k.refreshFailed]));
+  }
+
+  /**
+   * Runs a write of `key` and then drops the key from this process's client-side cache, whatever
+   * the outcome (a write that timed out may still have landed): Redis's invalidation push reaches
+   * the cache on its own connection, a moment later than the reply to the write.
+   */
+  async #writing<T>(key: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.cache?.invalidate(key);
+    }
   }
 }
 
