@@ -95,7 +95,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const forwarding = new Forwarding(config.trustProxy, config.publicUrl);
   const cipher = new TokenCipher(config.sessionSecrets);
   const tracing = createTracing(config.tracing, logger, config.serveWeb);
-  const redis = tracing.instrumentRedis(createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, sentinel: config.redisSentinel }, logger));
+  const redis = createRedis({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, sentinel: config.redisSentinel }, logger);
   const replicated = config.redisSentinel || config.redisClusterNodes?.length ? new ReplicatedWrites(redis, config.redisUrl, logger) : undefined;
   const oidc = new OidcClient(config, logger);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated);
