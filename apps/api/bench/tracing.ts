@@ -61,7 +61,12 @@ async function signInCookie(base: string): Promise<string> {
 
 async function load(url: string, headers: Record<string, string>, duration = DURATION) {
   const r = await autocannon({ url, connections: CONNECTIONS, duration, headers });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+  // which answers went wrong, so an error round can be explained (status codes, socket errors, timeouts)
+  const kinds = Object.entries(r.statusCodeStats ?? {})
+    .filter(([code]) => !code.startsWith('2'))
+    .map(([code, { count }]) => `${code}×${count ?? 0}`);
+  if (r.errors) kinds.push(`socket×${r.errors}${r.timeouts ? ` (timeouts ${r.timeouts})` : ''}`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, kinds: kinds.join(' ') };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -107,7 +112,7 @@ async function main() {
     for (const t of order) {
       const r = await load(t.url, t.headers);
       results[t.name]!.push(r);
-      console.log(`| ${round} | ${t.name === 'off' ? 'off' : 'on, 10 % sampled'} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+      console.log(`| ${round} | ${t.name === 'off' ? 'off' : 'on, 10 % sampled'} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors}${r.kinds ? ` (${r.kinds})` : ''} |`);
     }
   }
   const off = results.off!;
