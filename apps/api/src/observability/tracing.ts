@@ -153,13 +153,16 @@ class ExportingTracing implements Tracing {
     span.end();
   }
 
-  async upstreamCall<T>(req: IncomingMessage, res: ServerResponse, origin: string, call: () => Promise<T>): Promise<T> {
+  upstreamCall<T>(req: IncomingMessage, res: ServerResponse, origin: string, call: () => Promise<T>): Promise<T> {
     const traced = req[TRACE];
-    // unsampled: no span of its own, the server span's id is the upstream's parent (traceHeaders)
-    if (!traced?.tracer) return call();
+    // unsampled: no span of its own (and no extra promise), the server span's id is the upstream's parent (traceHeaders)
+    return traced?.tracer ? this.#tracedUpstreamCall(traced, traced.tracer, req, res, origin, call) : call();
+  }
+
+  async #tracedUpstreamCall<T>(traced: RequestTrace, tracer: Tracer, req: IncomingMessage, res: ServerResponse, origin: string, call: () => Promise<T>): Promise<T> {
     const url = new URL(origin);
     const method = req.method ?? 'GET';
-    const span = traced.tracer.startSpan(
+    const span = tracer.startSpan(
       `${method} upstream`,
       {
         kind: SpanKind.CLIENT,
@@ -203,16 +206,19 @@ export function traceOf(req: IncomingMessage): SpanParent | undefined {
  * runs it (children of unsampled requests would be dropped anyway). `call` gets the new span as
  * the parent of its own children.
  */
-export async function inSpan<T>(
+export function inSpan<T>(
   parent: SpanParent | undefined,
   name: string,
   kind: SpanKind,
   attributes: Attributes,
   call: (self: SpanParent | undefined) => Promise<T>,
 ): Promise<T> {
-  const tracer = parent?.tracer;
-  if (!tracer) return call(parent);
-  const span = tracer.startSpan(name, { kind, attributes }, trace.setSpan(ROOT_CONTEXT, parent.span));
+  // not async: an unsampled request's call gets no extra promise around it
+  return parent?.tracer ? recorded(parent.tracer, parent.span, name, kind, attributes, call) : call(parent);
+}
+
+async function recorded<T>(tracer: Tracer, parent: Span, name: string, kind: SpanKind, attributes: Attributes, call: (self: SpanParent) => Promise<T>): Promise<T> {
+  const span = tracer.startSpan(name, { kind, attributes }, trace.setSpan(ROOT_CONTEXT, parent));
   try {
     return await call({ span, tracer });
   } catch (err) {
