@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
 import { spawnEmulator } from '@app/cognito-emulator';
 import { benchSessions } from './sessions.js';
+import { cpuMicros, rssMb } from './proc.js';
 
 const API_DIR = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -73,22 +74,6 @@ async function waitFor(url: string) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
-}
-
-/** utime + stime of a process, in µs (from /proc/<pid>/stat, clock ticks of 10 ms). */
-function cpuMicros(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return NaN;
-  }
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 interface LoadResult {

@@ -99,9 +99,8 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const cipher = new TokenCipher(config.sessionSecrets);
   const tracing = createTracing(config.tracing, logger, config.serveWeb);
   const target = { url: config.redisUrl, clusterNodes: config.redisClusterNodes, sentinel: config.redisSentinel };
-  const redis = tracing.instrumentRedis(createRedis(target, logger));
+  const redis = createRedis(target, logger);
   const replicated = config.redisSentinel || config.redisClusterNodes?.length ? new ReplicatedWrites(redis, config.redisUrl, logger) : undefined;
-  // not instrumented: a span per cache hit would trace a lookup in a Map
   const sessionReads = config.redisClientCache ? SessionReadCache.create(target, config.redisClientCache.maxEntries, redis, logger) : undefined;
   const oidc = new OidcClient(config, logger);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated, sessionReads);

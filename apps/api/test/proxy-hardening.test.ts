@@ -4,6 +4,7 @@ import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { signInAs, startBff, type TestBff } from './support/bff.js';
 import { rawRequest } from './support/raw-http.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
+import { recordOf, sidOf } from './support/tokens.js';
 
 // Issue 8, items 3–6 and 8: what an attacker with a session (or without one) can make the proxy do.
 let idp: SpawnedEmulator;
@@ -178,6 +179,27 @@ describe('one client cannot starve the others', () => {
     await new Promise((r) => setTimeout(r, 300));
     const again = await fetch(`${bff.url}/api/whoami`, { headers: { cookie: bob, 'x-csrf': '1' } });
     expect(again.status).toBe(200);
+  });
+
+  it('a caller that leaves while its call is still being decided (a slow refresh) gives its in-flight slot back', async () => {
+    const slowIdp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 3 });
+    const other = await startBff({ issuer: slowIdp.issuer, upstreamUrl: upstream.url });
+    try {
+      const { cookie } = await signInAs(other);
+      const expiresAt = (await recordOf(other, cookie)).record.accessTokenExpiresAt;
+      await new Promise((r) => setTimeout(r, Math.max(0, expiresAt * 1000 - Date.now() + 50))); // expired: the next call waits for its refresh
+      await slowIdp.setBehaviour({ tokenDelayMs: 800 });
+      const leaving = Array.from({ length: 5 }, () =>
+        fetch(`${other.url}/api/whoami`, { headers: { cookie, 'x-csrf': '1' }, signal: AbortSignal.timeout(200) }).catch(() => undefined),
+      );
+      await Promise.all(leaving);
+      await new Promise((r) => setTimeout(r, 1_500)); // the refresh ends and the five decisions with it
+      expect(other.deps.inFlight.inFlight(`session:${sidOf(other, cookie)}`)).toBe(0);
+      expect((await fetch(`${other.url}/api/whoami`, { headers: { cookie, 'x-csrf': '1' } })).status).toBe(200);
+    } finally {
+      await other.close();
+      await slowIdp.stop();
+    }
   });
 
   it('an upload that stops sending its body gets 408 after the body idle timeout', async () => {

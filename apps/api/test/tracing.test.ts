@@ -176,6 +176,42 @@ describe('W3C trace context with spans exported over OTLP', () => {
     expect(server.parentSpanId ?? '').toBe('');
   });
 
+  it('exports no span of an unsampled request, and still gives the upstream its trace', async () => {
+    // sampler ratio 0: the BFF's own traces are never sampled; a caller's decision is followed
+    const sparse = await startBff({
+      issuer: idp.issuer,
+      upstreamUrl: upstream.url,
+      keyPrefix: testPrefix(),
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0', OTEL_SERVICE_NAME: 'bff-unsampled' },
+    });
+    try {
+      const { cookie } = await signInAs(sparse);
+      const own = await call(sparse, '/api/hello', { cookie, 'x-csrf': '1' });
+      expect(own.status).toBe(200);
+      const started = relayed(own.seen);
+      expect(started.flags).toBe('00');
+
+      const traceId = hex(16);
+      const callerSpan = hex(8);
+      const followed = await call(sparse, '/api/hello', { cookie, 'x-csrf': '1', traceparent: `00-${traceId}-${callerSpan}-00`, tracestate: 'vendor=unsampled' });
+      expect(followed.status).toBe(200);
+      const sent = relayed(followed.seen);
+      expect(sent).toMatchObject({ traceId, flags: '00' });
+      expect(sent.parentId).not.toBe(callerSpan);
+      expect(followed.seen?.headers.tracestate).toBe('vendor=unsampled');
+
+      // the same BFF does export a request its caller sampled: the absence below is the sampler's doing
+      const sampledId = hex(16);
+      const sampled = await call(sparse, '/api/hello', { cookie, 'x-csrf': '1', traceparent: `00-${sampledId}-${hex(8)}-01` });
+      expect(relayed(sampled.seen).flags).toBe('01');
+    } finally {
+      await sparse.close(); // flushes whatever was queued
+    }
+    const exported = otlp.spans.filter((s) => s.serviceName === 'bff-unsampled');
+    expect(exported.some((s) => s.kind === SERVER)).toBe(true);
+    expect(new Set(exported.map((s) => s.traceId)).size).toBe(1); // only the caller-sampled trace: no span of the other two
+  });
+
   it('flushes the spans still queued when the BFF shuts down', async () => {
     const lazy = await startBff({
       issuer: idp.issuer,

@@ -10,6 +10,7 @@ import { endSessionsRevoking } from '../session/session-ending.js';
 import { enforceSessionLimit } from '../session/session-limit.js';
 import { sanitizeUserAgent } from '../session/user-agent.js';
 import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
+import { traceOf } from '../observability/tracing.js';
 import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
 import { IdpError } from './oidc-client.js';
 import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending } from './login-transaction.js';
@@ -48,7 +49,7 @@ async function callback(deps: Deps, req: Request, res: Response) {
 
   let tokens;
   try {
-    tokens = await deps.oidc.authorizationCodeGrant(new URL(req.originalUrl, deps.config.publicUrl), tx);
+    tokens = await deps.oidc.authorizationCodeGrant(new URL(req.originalUrl, deps.config.publicUrl), tx, traceOf(req));
   } catch (err) {
     await saveSession(req.session);
     if (err instanceof IdpError) {
@@ -84,7 +85,7 @@ async function logout(deps: Deps, req: Request, res: Response) {
   // everywhere: every session of this user (each refresh token revoked), this one included
   const others = everywhere && current ? (await deps.userSessions.list(current.record.user.sub)).map((s) => s.sid) : [];
   const ended = sid ? [...new Set([sid, ...others])] : [];
-  await endSessionsRevoking(deps, ended, req.id, sid && current ? new Map([[sid, current]]) : undefined);
+  await endSessionsRevoking(deps, ended, req.id, sid && current ? new Map([[sid, current]]) : undefined, traceOf(req));
   deps.logger.info({ reqId: req.id, event: 'logout', outcome: current ? 'signed_out' : 'no_session', everywhere, sessions: current ? ended.length : 0 }, 'signed out');
   res.set('cache-control', 'no-store').set('set-cookie', clearedCookie(deps.config)).status(200).json({ logoutUrl } satisfies LogoutResponse);
 }

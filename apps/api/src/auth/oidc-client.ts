@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { idpSpan } from '../observability/tracing.js';
+import { idpSpan, type SpanParent } from '../observability/tracing.js';
 
 /** What a token endpoint answered, reduced to what the BFF keeps. */
 export interface GrantedTokens {
@@ -155,8 +155,10 @@ export class OidcClient {
   async authorizationCodeGrant(
     callbackUrl: URL,
     checks: { state: string; nonce: string; codeVerifier: string },
+    /** The request's trace (tracing.ts `traceOf`): the grant's span is its child. */
+    parent?: SpanParent,
   ): Promise<GrantedTokens> {
-    return idpSpan('authorization_code', async () => {
+    return idpSpan(parent, 'authorization_code', async () => {
       const configuration = await this.configuration();
       try {
         const response = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
@@ -172,9 +174,9 @@ export class OidcClient {
     });
   }
 
-  /** Runs the refresh_token grant. @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
-  async refreshTokenGrant(refreshToken: string): Promise<GrantedTokens> {
-    return idpSpan('refresh_token', async () => {
+  /** Runs the refresh_token grant (in a span child of `parent`, if given). @see https://www.rfc-editor.org/rfc/rfc6749#section-6 */
+  async refreshTokenGrant(refreshToken: string, parent?: SpanParent): Promise<GrantedTokens> {
+    return idpSpan(parent, 'refresh_token', async () => {
       const configuration = await this.configuration();
       try {
         const response = await oidc.refreshTokenGrant(configuration, refreshToken);
@@ -189,10 +191,11 @@ export class OidcClient {
   /**
    * Runs the client_credentials grant as the machine-to-machine app client (HTTP Basic), asking
    * for `scopes` (none: Cognito grants all the client's scopes). Cognito answers no refresh token.
+   * In a span child of `parent`, if given.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
    */
-  async clientCredentialsGrant(scopes: readonly string[]): Promise<GrantedTokens> {
-    return idpSpan('client_credentials', async () => {
+  async clientCredentialsGrant(scopes: readonly string[], parent?: SpanParent): Promise<GrantedTokens> {
+    return idpSpan(parent, 'client_credentials', async () => {
       const configuration = this.#forM2mClient(await this.configuration());
       try {
         return toGranted(await oidc.clientCredentialsGrant(configuration, scopes.length ? { scope: scopes.join(' ') } : {}));
@@ -220,11 +223,11 @@ export class OidcClient {
     return configuration;
   }
 
-  /** Revokes a refresh token (Cognito revokes the tokens issued from it too). @see https://www.rfc-editor.org/rfc/rfc7009 */
-  async revokeRefreshToken(refreshToken: string): Promise<void> {
+  /** Revokes a refresh token (Cognito revokes the tokens issued from it too), in a span child of `parent` if given. @see https://www.rfc-editor.org/rfc/rfc7009 */
+  async revokeRefreshToken(refreshToken: string, parent?: SpanParent): Promise<void> {
     const configuration = await this.configuration();
     if (!configuration.serverMetadata().revocation_endpoint) return;
-    await idpSpan('revocation', async () => {
+    await idpSpan(parent, 'revocation', async () => {
       try {
         await oidc.tokenRevocation(configuration, refreshToken, { token_type_hint: 'refresh_token' });
       } catch (err) {

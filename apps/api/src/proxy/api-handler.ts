@@ -24,6 +24,8 @@ export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerRes
   const access = await authorize(deps, req, resolved.route, { kind: 'header' }, res); // res: a cookie signed under a previous secret is re-signed
   const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
   if (access.kind === 'denied') return sendProblem(res, access.code, access.detail, cookie);
+  // the caller left while the call was decided: its 'close' has fired already, so a slot taken now would never come back
+  if (res.closed) return;
   const release = deps.inFlight.acquire(access.caller);
   if (!release) {
     return sendProblem(res, 'rate_limited', `At most ${deps.inFlight.max} calls of one caller may be in flight at once.`, { 'retry-after': '1', ...cookie });

@@ -55,7 +55,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, accessToken: string
     out[name] = value;
   }
   forwarding.apply(req, out);
-  traceHeaders(req.headers, out);
+  traceHeaders(req, out);
   if (accessToken !== undefined) out.authorization = `Bearer ${accessToken}`;
   return out;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRoute, ErrorCode } from '@app/shared-types';
 import type { Deps } from '../deps.js';
 import { hasCsrfHeader } from '../http/csrf.js';
+import { redisAttributes, traceOf } from '../observability/tracing.js';
 import { lookupSession } from '../session/session-lookup.js';
 import type { TokenRecord } from '../tokens/token-record.js';
 import { bearerClaims, sessionClaims, type CallerClaims } from './claims.js';
@@ -69,7 +70,7 @@ export async function authorize(
   if (route.token === 'none' || (route.token === 'client' && route.anonymous)) {
     // no user is checked, so no credential is looked at; the cookie still needs its CSRF proof
     if (hasSessionCookie(deps, req) && !csrfPassed(req, csrf)) return csrfDenied(csrf);
-    return route.token === 'none' ? { kind: 'granted', token: undefined, caller: anonymousCaller } : clientToken(deps, route, anonymousCaller);
+    return route.token === 'none' ? { kind: 'granted', token: undefined, caller: anonymousCaller } : clientToken(deps, req, route, anonymousCaller);
   }
 
   const found = await identify(deps, req, route, csrf, res);
@@ -87,7 +88,7 @@ export async function authorize(
   const identity = caller.kind === 'bearer' ? caller.identity : sessionIdentity(caller.record);
   const credential: Credential =
     caller.kind === 'bearer' ? { kind: 'bearer', expiresAt: caller.expiresAt } : { kind: 'session', sid: caller.sid, expiresAt: caller.record.sessionExpiresAt };
-  if (route.token === 'client') return withCredential(await clientToken(deps, route, key, identity), credential);
+  if (route.token === 'client') return withCredential(await clientToken(deps, req, route, key, identity), credential);
   return { kind: 'granted', token: caller.kind === 'bearer' ? caller.token : caller.record.accessToken, caller: key, identity, credential };
 }
 
@@ -108,9 +109,9 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
   }
   if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
   if (!csrfPassed(req, csrf)) return csrfDenied(csrf);
-  const found = await lookupSession(deps, req, res);
+  const found = await deps.tracing.child(req, 'redis HGETALL', redisAttributes('HGETALL'), () => lookupSession(deps, req, res));
   if (found.kind === 'anonymous') return found;
-  const result = await deps.refresher.ensureFresh(found.sid, found.current);
+  const result = await deps.refresher.ensureFresh(found.sid, found.current, traceOf(req));
   if (result.kind === 'fresh') return { kind: 'session', sid: found.sid, record: result.current.record };
   // an ended session is nobody: anonymous where the route allows it, 401 elsewhere
   if (result.kind === 'none') return { kind: 'anonymous', hadCookie: true };
@@ -131,8 +132,8 @@ function policyRefusal(route: ApiRoute, claims: CallerClaims): string | undefine
   return undefined;
 }
 
-async function clientToken(deps: Deps, route: ApiRoute, caller: string, identity?: CallerIdentity): Promise<Access> {
-  const result = await deps.clientTokens.get(route.scopes ?? []);
+async function clientToken(deps: Deps, req: IncomingMessage, route: ApiRoute, caller: string, identity?: CallerIdentity): Promise<Access> {
+  const result = await deps.clientTokens.get(route.scopes ?? [], traceOf(req));
   if (result.kind === 'token') return { kind: 'granted', token: result.token, caller, ...(identity ? { identity } : {}) };
   if (result.code === 'client_grant_rejected') {
     return { kind: 'denied', code: 'client_token_rejected', detail: `The identity provider refused the BFF's client_credentials grant${result.oauthError ? ` (${result.oauthError})` : ''}: check the M2M app client and the route's scopes.` };

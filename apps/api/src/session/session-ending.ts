@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import type { SpanParent } from '../observability/tracing.js';
 import type { VersionedRecord } from '../tokens/token-record.js';
 import { errorSummary } from '../logger.js';
 
@@ -15,12 +16,14 @@ export async function endSessionsRevoking(
   reqId?: string,
   /** Records the caller has already read, so they are not read twice. */
   known: ReadonlyMap<string, VersionedRecord> = new Map(),
+  /** The request's trace: each revocation's span is its child. */
+  parent?: SpanParent,
 ): Promise<void> {
   await Promise.all(
     [...new Set(sids)].map(async (sid) => {
       const current = known.get(sid) ?? (await deps.tokens.read(sid));
       if (current?.record.refreshToken) {
-        await deps.oidc.revokeRefreshToken(current.record.refreshToken).catch((err: unknown) => {
+        await deps.oidc.revokeRefreshToken(current.record.refreshToken, parent).catch((err: unknown) => {
           deps.logger.warn({ reqId, event: 'logout', outcome: 'revocation_failed', err: errorSummary(err) }, 'refresh token revocation failed');
         });
       }

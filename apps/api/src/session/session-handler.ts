@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REFRESH_ACCESS_TOKEN_ERROR, type SessionResponse } from '@app/shared-types';
 import type { Deps } from '../deps.js';
 import { sendJson } from '../http/problem.js';
+import { redisAttributes, traceOf } from '../observability/tracing.js';
 import type { TokenRecord } from '../tokens/token-record.js';
 import { clearedCookie } from './cookie.js';
 import { lookupSession } from './session-lookup.js';
@@ -13,9 +14,9 @@ const NO_STORE = { 'cache-control': 'no-store' };
  * through the same coordinator as the proxy; a passing IdP failure keeps the session and says so.
  */
 export async function handleSession(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const found = await lookupSession(deps, req, res);
+  const found = await deps.tracing.child(req, 'redis HGETALL', redisAttributes('HGETALL'), () => lookupSession(deps, req, res));
   if (found.kind === 'anonymous') return anonymous(deps, res, found.hadCookie);
-  const result = await deps.refresher.ensureFresh(found.sid, found.current);
+  const result = await deps.refresher.ensureFresh(found.sid, found.current, traceOf(req));
   switch (result.kind) {
     case 'fresh':
       return sendJson(res, 200, signedIn(result.current.record), NO_STORE);

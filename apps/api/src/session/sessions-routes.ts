@@ -3,6 +3,7 @@ import type { SessionListResponse } from '@app/shared-types';
 import type { Deps } from '../deps.js';
 import { requireCsrfHeader } from '../http/csrf.js';
 import { AppError } from '../http/errors.js';
+import { traceOf } from '../observability/tracing.js';
 import { clearedCookie } from './cookie.js';
 import { endSessionsRevoking } from './session-ending.js';
 import { lookupSession } from './session-lookup.js';
@@ -26,7 +27,7 @@ export function sessionsRoutes(deps: Deps): Router {
     const me = await signedIn(deps, req, res);
     const target = await deps.userSessions.find(me.sub, String(req.params.id));
     if (!target) throw new AppError('not_found', 'You have no session with this id.');
-    await endSessionsRevoking(deps, [target.sid], req.id);
+    await endSessionsRevoking(deps, [target.sid], req.id, undefined, traceOf(req));
     deps.logger.info({ reqId: req.id, event: 'session_ended', outcome: target.sid === me.sid ? 'current' : 'other' }, 'session ended by its user');
     if (target.sid === me.sid) res.set('set-cookie', clearedCookie(deps.config));
     res.set('cache-control', 'no-store').status(204).end();

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ErrorCode } from '@app/shared-types';
 import { IdpError, type OidcClient } from '../auth/oidc-client.js';
 import { errorSummary } from '../logger.js';
+import { redisSpan, type SpanParent } from '../observability/tracing.js';
 import { isRedisUnavailable, type Redis } from '../redis/client.js';
 import type { TokenCipher } from './crypto.js';
 import { acquireLease } from './redis-lease.js';
@@ -110,8 +111,12 @@ export class ClientTokenProvider {
     this.#maxWaitMs = options.maxWaitMs ?? 15_000;
   }
 
-  /** A valid access token for `scopes` (order and duplicates do not matter), fetched only when the cached one is due. */
-  get(scopes: readonly string[]): Promise<ClientTokenResult> {
+  /**
+   * A valid access token for `scopes` (order and duplicates do not matter), fetched only when the
+   * cached one is due. `parent` (the request's trace) gets the Redis and grant spans of a fetch
+   * this call starts; callers that join one already running add none.
+   */
+  get(scopes: readonly string[], parent?: SpanParent): Promise<ClientTokenResult> {
     let cacheKey = this.#keyOf.get(scopes); // routes' scope arrays are frozen and long-lived: normalised once each
     if (cacheKey === undefined) {
       cacheKey = cacheKeyOf(this.clientId, scopes);
@@ -125,36 +130,36 @@ export class ClientTokenProvider {
     const scopeSet = [...new Set(scopes)].sort();
     let pending = this.#inflight.get(cacheKey);
     if (!pending) {
-      pending = this.#obtain(cacheKey, scopeSet).finally(() => this.#inflight.delete(cacheKey));
+      pending = this.#obtain(cacheKey, scopeSet, parent).finally(() => this.#inflight.delete(cacheKey));
       this.#inflight.set(cacheKey, pending);
     }
     return pending;
   }
 
-  async #obtain(cacheKey: string, scopes: string[]): Promise<ClientTokenResult> {
-    const result = await this.#obtainFrom(cacheKey, scopes);
+  async #obtain(cacheKey: string, scopes: string[], parent: SpanParent | undefined): Promise<ClientTokenResult> {
+    const result = await this.#obtainFrom(cacheKey, scopes, parent);
     if (result.kind === 'error') this.options.observer?.clientToken('failed');
     return result;
   }
 
-  async #obtainFrom(cacheKey: string, scopes: string[]): Promise<ClientTokenResult> {
+  async #obtainFrom(cacheKey: string, scopes: string[], parent: SpanParent | undefined): Promise<ClientTokenResult> {
     const keys = keysOf(this.prefix, cacheKey);
     const started = Date.now();
     let seen: Cached | undefined; // due for a new one, but maybe still valid: better than an error
     try {
       for (;;) {
-        const cached = await this.#read(keys.token, cacheKey);
+        const cached = await redisSpan(parent, 'GET', () => this.#read(keys.token, cacheKey));
         if (cached && Date.now() < cached.refreshAt) return this.#remember(cacheKey, cached, 'redis');
         seen = cached ?? seen;
 
-        const lease = await acquireLease(this.redis, keys.lease, this.#leaseMs, (err: unknown) =>
-          this.logger.warn({ err: errorSummary(err) }, 'client token lease renewal failed'),
+        const lease = await redisSpan(parent, 'SET', () =>
+          acquireLease(this.redis, keys.lease, this.#leaseMs, (err: unknown) => this.logger.warn({ err: errorSummary(err) }, 'client token lease renewal failed')),
         );
         if (lease) {
           try {
-            return await this.#grantHolding(cacheKey, scopes, keys, seen);
+            return await this.#grantHolding(cacheKey, scopes, keys, seen, parent);
           } finally {
-            await lease.release();
+            await redisSpan(parent, 'EVAL', () => lease.release());
           }
         }
 
@@ -172,15 +177,15 @@ export class ClientTokenProvider {
   }
 
   /** Under the lease: look once more (another instance may have just written), else ask the IdP and cache the answer. */
-  async #grantHolding(cacheKey: string, scopes: string[], keys: ReturnType<typeof keysOf>, seen: Cached | undefined): Promise<ClientTokenResult> {
-    const cached = await this.#read(keys.token, cacheKey);
+  async #grantHolding(cacheKey: string, scopes: string[], keys: ReturnType<typeof keysOf>, seen: Cached | undefined, parent: SpanParent | undefined): Promise<ClientTokenResult> {
+    const cached = await redisSpan(parent, 'GET', () => this.#read(keys.token, cacheKey));
     if (cached && Date.now() < cached.refreshAt) return this.#remember(cacheKey, cached, 'redis');
     seen = cached ?? seen;
 
     const t0 = Date.now();
     let granted;
     try {
-      granted = await this.oidc.clientCredentialsGrant(scopes);
+      granted = await this.oidc.clientCredentialsGrant(scopes, parent);
     } catch (err) {
       const idpError = err instanceof IdpError ? err : undefined;
       const rejected = idpError !== undefined && idpError.kind !== 'unavailable';
@@ -199,7 +204,8 @@ export class ClientTokenProvider {
       expiresAt: now + lifetimeMs,
       refreshAt: now + lifetimeMs - Math.min(this.#skewMs, Math.floor(lifetimeMs / 2)),
     };
-    await this.redis.set(keys.token, this.cipher.seal(JSON.stringify(entry), cacheKey), { PX: Math.max(1, lifetimeMs) });
+    const sealed = this.cipher.seal(JSON.stringify(entry), cacheKey);
+    await redisSpan(parent, 'SET', () => this.redis.set(keys.token, sealed, { PX: Math.max(1, lifetimeMs) }));
     this.logger.info({ event: 'client_token', outcome: 'granted', scopes, durationMs: now - t0, expiresIn: granted.expiresIn }, 'client_credentials token fetched');
     return this.#remember(cacheKey, entry, 'granted');
   }

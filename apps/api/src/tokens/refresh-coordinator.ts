@@ -11,6 +11,7 @@ import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from './refres
 import { needsRefresh, nowSeconds, type VersionedRecord } from './token-record.js';
 import type { SealedWrite, TokenStore, WriteResult } from './token-store.js';
 import { errorSummary } from '../logger.js';
+import { internalSpan, redisSpan, type SpanParent } from '../observability/tracing.js';
 import { Lru } from '../util/lru.js';
 
 /** Result of asking for a usable access token: the proxy and `/session` turn it into a response. */
@@ -85,36 +86,37 @@ export class RefreshCoordinator {
   /**
    * Returns a record whose access token is usable now. Inside the refresh window the current token
    * is returned at once while one background refresh runs; only a token about to expire (or
-   * expired) waits for the refresh.
+   * expired) waits for the refresh. `parent` (the request's trace) gets the refresh's spans; a
+   * caller that joins a refresh already running adds none.
    */
-  async ensureFresh(sid: string, current: VersionedRecord): Promise<TokenResult> {
+  async ensureFresh(sid: string, current: VersionedRecord, parent?: SpanParent): Promise<TokenResult> {
     if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
     if (this.#servesWhileRefreshing(current)) {
-      this.#refreshAhead(sid);
+      this.#refreshAhead(sid, parent);
       return { kind: 'fresh', current };
     }
     let pending = this.#inflight.get(sid);
     if (pending) this.options.observer?.joinedInflight();
     else {
-      pending = this.#refresh(sid, current).finally(() => this.#inflight.delete(sid));
+      pending = this.#refresh(sid, current, parent).finally(() => this.#inflight.delete(sid));
       this.#inflight.set(sid, pending);
     }
     return pending;
   }
 
-  async #refresh(sid: string, seen: VersionedRecord): Promise<TokenResult> {
+  async #refresh(sid: string, seen: VersionedRecord, parent: SpanParent | undefined): Promise<TokenResult> {
     const keys = this.store.keys(sid);
     const started = Date.now();
     const deadline = started + this.#maxWaitMs;
     let waited = false;
     for (;;) {
-      const lease = await this.#acquire(sid);
+      const lease = await this.#acquire(sid, parent);
       if (lease) {
         if (waited) this.#waitEnded('took_over', started);
         try {
-          return await this.#redeemHolding(sid, started, waited, lease);
+          return await this.#redeemHolding(sid, started, waited, lease, parent);
         } finally {
-          await lease.release();
+          await this.#release(lease, parent);
         }
       }
 
@@ -131,9 +133,16 @@ export class RefreshCoordinator {
   }
 
   /** The session's refresh lease, confirmed by a replica where there are replicas; `undefined` when somebody else holds it. */
-  #acquire(sid: string): Promise<HeldLease | undefined> {
+  #acquire(sid: string, parent: SpanParent | undefined): Promise<HeldLease | undefined> {
     const onRenewError = (err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed');
-    return acquireLease(this.redis, this.store.keys(sid).lease, this.#leaseMs, onRenewError, this.options.replicated);
+    return redisSpan(parent, this.options.replicated ? 'EVAL' : 'SET', () =>
+      acquireLease(this.redis, this.store.keys(sid).lease, this.#leaseMs, onRenewError, this.options.replicated),
+    );
+  }
+
+  /** Gives the lease back (compare and delete, a script). */
+  #release(lease: HeldLease, parent: SpanParent | undefined): Promise<void> {
+    return redisSpan(parent, 'EVAL', () => lease.release());
   }
 
   /** True while the token is valid for more than the wait margin: it can serve during a background refresh. */
@@ -148,9 +157,10 @@ export class RefreshCoordinator {
    * request reads it. invalid_grant ends the session (in {@link #redeemHolding}); a passing failure
    * leaves the session alone and the still valid token in use.
    */
-  #refreshAhead(sid: string): void {
+  #refreshAhead(sid: string, parent: SpanParent | undefined): void {
     if (this.#ahead.has(sid) || this.#inflight.has(sid) || (this.#aheadRetryAt.get(sid) ?? 0) > Date.now()) return;
-    const run = this.#redeemIfLeaseFree(sid)
+    // a span of its own under the request that started it (which may have ended by then)
+    const run = internalSpan(parent, 'refresh ahead', (self) => this.#redeemIfLeaseFree(sid, self))
       .then((result) => {
         if (result?.kind === 'error' && result.code === 'idp_unavailable') this.#aheadRetryAt.set(sid, Date.now() + (this.options.aheadRetryMs ?? 5_000));
       })
@@ -160,21 +170,21 @@ export class RefreshCoordinator {
   }
 
   /** One attempt at the lease; the redemption when it was free, `undefined` when somebody else holds it. */
-  async #redeemIfLeaseFree(sid: string): Promise<TokenResult | undefined> {
-    const lease = await this.#acquire(sid);
+  async #redeemIfLeaseFree(sid: string, parent: SpanParent | undefined): Promise<TokenResult | undefined> {
+    const lease = await this.#acquire(sid, parent);
     if (!lease) return undefined;
     try {
-      return await this.#redeemHolding(sid, Date.now(), false, lease);
+      return await this.#redeemHolding(sid, Date.now(), false, lease, parent);
     } finally {
-      await lease.release();
+      await this.#release(lease, parent);
     }
   }
 
   /** Runs while this process holds the session's lease (renewed by redis-lease.ts, released by the caller). */
-  async #redeemHolding(sid: string, started: number, waited: boolean, lease: HeldLease): Promise<TokenResult> {
+  async #redeemHolding(sid: string, started: number, waited: boolean, lease: HeldLease, parent: SpanParent | undefined): Promise<TokenResult> {
     const keys = this.store.keys(sid);
     // re-read under the lease: another instance may have refreshed since we looked
-    const current = await this.store.read(sid);
+    const current = await redisSpan(parent, 'HGETALL', () => this.store.read(sid));
     if (!current) return { kind: 'error', code: 'session_expired' };
     if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
     if (!current.record.refreshToken) return this.#end(sid, 'no refresh token');
@@ -182,7 +192,7 @@ export class RefreshCoordinator {
     const t0 = Date.now();
     let granted;
     try {
-      granted = await this.oidc.refreshTokenGrant(current.record.refreshToken);
+      granted = await this.oidc.refreshTokenGrant(current.record.refreshToken, parent);
     } catch (err) {
       const idpError = err instanceof IdpError ? err : undefined;
       if (idpError?.kind === 'invalid_grant') {
@@ -194,7 +204,8 @@ export class RefreshCoordinator {
       return { kind: 'error', code: 'idp_unavailable', current };
     }
     const record = recordAfterRefresh(current.record, granted);
-    const written = await this.#writeRefreshed(this.store.sealForWrite(sid, current.version, record), lease);
+    const write = this.store.sealForWrite(sid, current.version, record);
+    const written = await redisSpan(parent, 'EVAL', () => this.#writeRefreshed(write, lease));
     this.#report(written === 'written' ? 'refreshed' : 'stale', t0, started, waited, { rotated: Boolean(granted.refreshToken) });
     if (written === 'written') return { kind: 'fresh', current: { version: current.version + 1, record } };
     // somebody wrote since we read (our lease lapsed while Redis was unreachable): theirs wins
