@@ -94,11 +94,12 @@ describe('configuration', () => {
 });
 
 describe('client-side cache', () => {
-  it('is on with 4096 entries by default, off when asked, and sized by REDIS_CLIENT_CACHE_MAX_ENTRIES', () => {
-    expect(loadConfig({}).redisClientCache).toEqual({ maxEntries: 4096 });
+  it('is off by default, on with 4096 entries when asked, and sized by REDIS_CLIENT_CACHE_MAX_ENTRIES', () => {
+    expect(loadConfig({}).redisClientCache).toBeUndefined();
     expect(loadConfig({ REDIS_CLIENT_CACHE: 'off' }).redisClientCache).toBeUndefined();
+    expect(loadConfig({ REDIS_CLIENT_CACHE: 'on' }).redisClientCache).toEqual({ maxEntries: 4096 });
     expect(loadConfig({ REDIS_CLIENT_CACHE: 'on', REDIS_CLIENT_CACHE_MAX_ENTRIES: '100' }).redisClientCache).toEqual({ maxEntries: 100 });
-    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).redisClientCache).toEqual({ maxEntries: 4096 });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_CLIENT_CACHE: 'on' }).redisClientCache).toEqual({ maxEntries: 4096 });
   });
 
   it('is off by default under Sentinel, and refused there when asked for', () => {
