@@ -1,5 +1,10 @@
-// What the benchmarks read of a process from /proc (Linux): CPU time and resident memory.
+// The benchmarks' processes: starting them, waiting for them, and what /proc (Linux) says of
+// their CPU time and resident memory.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const API_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /** utime + stime of a process, in µs (from /proc/<pid>/stat, clock ticks of 10 ms); NaN when unreadable. */
 export function cpuMicros(pid: number): number {
@@ -16,4 +21,23 @@ export function cpuMicros(pid: number): number {
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Node processes a benchmark started (each killed with SIGTERM when it ends). */
+export const children: ChildProcess[] = [];
+
+/** Starts `node <args>` in apps/api with extra environment; its stdout is ignored, stderr shown. */
+export function start(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: API_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+/** Resolves once `url` answers at all (any status), polling every 100 ms for up to 30 s. */
+export async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(url).then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
 }

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
 import { spawnEmulator } from '@app/cognito-emulator';
 import { benchSessions } from './sessions.js';
-import { cpuMicros, rssMb } from './proc.js';
+import { children, cpuMicros, rssMb, start, waitFor } from './proc.js';
 
 const API_DIR = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -46,7 +46,6 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `bench:${process.pid}:`;
 const SECRET = 'benchmark-secret-benchmark-secret-0123456789';
 const SKEW_SECONDS = 60;
-const children: ChildProcess[] = [];
 const work = mkdtempSync(join(tmpdir(), 'bff-bench-'));
 
 /** The BFF runs exactly as `npm start` runs it (same Node flags). */
@@ -62,19 +61,7 @@ interface Target {
   cookies: boolean;
 }
 
-function start(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd: API_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  return child;
-}
 
-async function waitFor(url: string) {
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(url).then(() => true, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 interface LoadResult {
   rps: number;

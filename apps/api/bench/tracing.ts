@@ -8,16 +8,13 @@
 // without pipelining keep at most 50 of its calls in flight, under the per-session cap
 // (MAX_REQUESTS_IN_FLIGHT_PER_SESSION, 64), so no 429 is expected; any error is broken down by
 // status. A script, not a test: figures go to docs/benchmarks.md ("Tracing").
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { signIn, spawnEmulator } from '@app/cognito-emulator';
-import { cpuMicros } from './proc.js';
+import { children, cpuMicros, start, waitFor } from './proc.js';
 
-const API_DIR = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,7 +22,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATIO = process.env.BENCH_SAMPLER_ARG ?? '0.1';
 const onLabel = `on, ${Number(RATIO) * 100} % sampled`;
 const ports = { upstream: 4640, sink: 4641, off: 4642, on10: 4643 };
-const children: ChildProcess[] = [];
 const startFlags = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
   .split(/\s+/)
   .filter((a) => a.startsWith('--'));
@@ -44,19 +40,7 @@ function runSink(port: number) {
   }).listen(port, '127.0.0.1');
 }
 
-function start(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd: API_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  return child;
-}
 
-async function waitFor(url: string) {
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(url).then(() => true, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 async function signInCookie(base: string): Promise<string> {
   const login = await fetch(`${base}/auth/login`, { redirect: 'manual' });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, redisAnswers } from './redis-server.js';
+import { killAll } from './processes.js';
 
 const cli = (port: number, ...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout;
 
@@ -94,16 +95,7 @@ export class TestRedisCluster {
 
   /** Kills the nodes and removes their files. */
   async stop(): Promise<void> {
-    await Promise.all(
-      [...this.#children.values()].map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once('exit', () => resolve());
-            c.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killAll([...this.#children.values()]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, redisAnswers } from './redis-server.js';
+import { killAll } from './processes.js';
 
 const MASTER = 'bff-test';
 const cli = (port: number, ...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout.trim();
@@ -96,16 +97,7 @@ export class TestRedisSentinel {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      [...this.#data.values(), ...this.#sentinels].map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once('exit', () => resolve());
-            c.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killAll([...this.#data.values(), ...this.#sentinels]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
