@@ -66,18 +66,17 @@ export async function authorize(
   /** Where a cookie signed under a previous secret gets its re-signed replacement (secret rotation). */
   res?: ServerResponse,
 ): Promise<Access> {
-  const anonymousCaller = `anonymous:${deps.clientIp(req)}`;
   if (route.token === 'none' || (route.token === 'client' && route.anonymous)) {
     // no user is checked, so no credential is looked at; the cookie still needs its CSRF proof
     if (hasSessionCookie(deps, req) && !csrfPassed(req, csrf)) return csrfDenied(csrf);
-    return route.token === 'none' ? { kind: 'granted', token: undefined, caller: anonymousCaller } : clientToken(deps, req, route, anonymousCaller);
+    return route.token === 'none' ? { kind: 'granted', token: undefined, caller: anonymousCaller(deps, req) } : clientToken(deps, req, route, anonymousCaller(deps, req));
   }
 
   const found = await identify(deps, req, route, csrf, res);
   if ('code' in found) return found;
   const caller = found;
   if (caller.kind === 'anonymous') {
-    if (route.token === 'user-or-anonymous') return { kind: 'granted', token: undefined, caller: anonymousCaller, clearCookie: caller.hadCookie };
+    if (route.token === 'user-or-anonymous') return { kind: 'granted', token: undefined, caller: anonymousCaller(deps, req), clearCookie: caller.hadCookie };
     return { kind: 'denied', code: 'unauthenticated', clearCookie: caller.hadCookie };
   }
 
@@ -148,6 +147,11 @@ function withCredential(access: Access, credential: Credential): Access {
 function sessionIdentity(record: TokenRecord): CallerIdentity {
   const { user } = record;
   return { sub: user.sub, username: user.username ?? user.sub, ...(user.email ? { email: user.email } : {}), groups: sessionClaims(record).groups };
+}
+
+/** The in-flight key of a caller nobody signed in: its address, as far as `TRUST_PROXY` believes it (only computed when needed: it walks the forwarding chain). */
+function anonymousCaller(deps: Deps, req: IncomingMessage): string {
+  return `anonymous:${deps.clientIp(req)}`;
 }
 
 function hasSessionCookie(deps: Deps, req: IncomingMessage): boolean {
