@@ -11,6 +11,8 @@ interface LoadOptions {
   /** File with one `Cookie` header value per line; none: no cookie. */
   cookiesFile?: string;
   headers?: Record<string, string>;
+  /** Requests per second over all connections (autocannon `overallRate`); none: as fast as the target answers. */
+  rate?: number;
 }
 
 const options = JSON.parse(process.argv[2]!) as LoadOptions;
@@ -22,6 +24,7 @@ const result = await autocannon({
   connections: options.connections,
   duration: options.duration,
   headers: options.headers ?? {},
+  ...(options.rate ? { overallRate: options.rate } : {}),
   ...(cookies.length
     ? {
         requests: [

@@ -156,7 +156,6 @@ async function main() {
   const upstream = start(['--import', 'tsx', 'bench/targets.ts', 'upstream', String(ports.upstream)]);
   const bare = start(['--import', 'tsx', 'bench/targets.ts', 'bare', String(ports.bare), upstreamUrl]);
   const bareUndici = start(['--import', 'tsx', 'bench/targets.ts', 'bare-undici', String(ports.bareUndici), upstreamUrl]);
-  const floor = start(['--import', 'tsx', 'bench/targets.ts', 'floor', String(ports.floor), upstreamUrl, REDIS_URL, PREFIX]);
   const passThrough = Object.fromEntries(['API_ROUTES', 'API_ROUTES_FILE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
   const bffs = bffVariants().map((variant, i) => {
     const port = ports.bff + i;
@@ -179,9 +178,13 @@ async function main() {
     });
     return { ...variant, url, child };
   });
-  await Promise.all([upstreamUrl, `http://127.0.0.1:${ports.bare}/`, `http://127.0.0.1:${ports.bareUndici}/`, `http://127.0.0.1:${ports.floor}/`, ...bffs.map((b) => `${b.url}/healthz`)].map(waitFor));
+  await Promise.all([upstreamUrl, `http://127.0.0.1:${ports.bare}/`, `http://127.0.0.1:${ports.bareUndici}/`, ...bffs.map((b) => `${b.url}/healthz`)].map(waitFor));
 
   const sessions = await benchSessions(bffs[0]!.url, { redisUrl: REDIS_URL, prefix: PREFIX, secret: SECRET, cookieName: 'bff.sid' });
+  // the floor attaches a token as long as the real access token the BFF attaches
+  const floorArgs = [String(ports.floor), upstreamUrl, REDIS_URL, PREFIX, String(sessions.record.accessToken.length)];
+  const floor = start(['--import', 'tsx', 'bench/targets.ts', 'floor', ...floorArgs]);
+  await waitFor(`http://127.0.0.1:${ports.floor}/`);
   try {
     console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
     if (!args['only-storm']) await throughput(sessions, { upstream, bare, bareUndici, floor, bffs, ports });

@@ -1,16 +1,17 @@
 // Processes the benchmark measures next to the BFF, each a separate process so its CPU time can be
-// read from /proc. Run as `tsx bench/targets.ts <role> <port> [upstreamUrl] [redisUrl] [keyPrefix]`:
+// read from /proc. Run as `tsx bench/targets.ts <role> <port> [upstreamUrl] [redisUrl] [keyPrefix] [tokenLength]`:
 //   upstream     a minimal upstream (a fixed small JSON answer)
 //   bare         node:http server piping to the upstream through a keep-alive http.Agent, no auth
 //   bare-undici  node:http server streaming to the upstream through an undici Pool, no auth
 //   floor        bare-undici plus what a correct BFF cannot skip: one HGETALL of the caller's real
-//                session key per request (node-redis 5, like the BFF), its result attached as a
-//                bearer token. No HMAC, no decryption, no log line: the cost floor of the design.
+//                session key per request (node-redis 5, like the BFF) and a bearer token of the real
+//                access token's length (`tokenLength`, cut from the hash) attached. No HMAC, no
+//                decryption, no log line: the cost floor of the design.
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createClient } from 'redis';
 import { Pool } from 'undici';
 
-const [role, portArg, upstreamArg, redisUrl, keyPrefix] = process.argv.slice(2);
+const [role, portArg, upstreamArg, redisUrl, keyPrefix, tokenLengthArg] = process.argv.slice(2);
 const port = Number(portArg);
 
 function listen(handler: (req: IncomingMessage, res: ServerResponse) => void) {
@@ -84,6 +85,7 @@ if (role === 'upstream') {
   const forward = undiciForwarder(upstreamArg!);
   const redis = createClient({ url: redisUrl });
   await redis.connect();
+  const tokenLength = Number(tokenLengthArg ?? 1000);
   listen((req, res) => {
     // the sid between `s:` (URL-encoded `s%3A`) and the signature's dot, not verified
     const cookie = req.headers.cookie ?? '';
@@ -96,7 +98,8 @@ if (role === 'upstream') {
           res.end();
           return;
         }
-        forward(req, res, hash.v);
+        // a token as long as the real one (the BFF sends the decrypted access token): same header bytes
+        forward(req, res, hash.d.slice(3, 3 + tokenLength));
       },
       () => {
         res.writeHead(503);
@@ -105,6 +108,6 @@ if (role === 'upstream') {
     );
   });
 } else {
-  console.error('usage: targets.ts upstream|bare|bare-undici|floor <port> [upstreamUrl] [redisUrl] [keyPrefix]');
+  console.error('usage: targets.ts upstream|bare|bare-undici|floor <port> [upstreamUrl] [redisUrl] [keyPrefix] [tokenLength]');
   process.exit(2);
 }

@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { destination as pinoDestination, pino, type DestinationStream, type Logger } from 'pino';
 
 /** Paths pino blanks out wherever they appear: credentials, cookies and every kind of token. */
 export const REDACT_PATHS = [
@@ -19,6 +19,24 @@ export const REDACT_PATHS = [
   '*.sessionSecrets',
   '*.previousSessionSecrets',
 ];
+
+/**
+ * The process's log destination: stdout through a buffer of `bufferBytes` that is written out when
+ * full, every `flushMs` and when the process exits (also after an uncaught exception), so a busy
+ * instance makes one `write` per few dozen lines instead of one per line (docs/benchmarks.md).
+ * What a crash that skips 'exit' (SIGKILL, the kernel's OOM killer) loses is at most one buffer.
+ */
+export function stdoutDestination(options: { bufferBytes?: number; flushMs?: number } = {}): DestinationStream & { flushSync(): void } {
+  const destination = pinoDestination({ dest: 1, sync: true, minLength: options.bufferBytes ?? 4096, periodicFlush: options.flushMs ?? 250 });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout is gone (a closed pipe): nothing left to save the lines to
+    }
+  });
+  return destination;
+}
 
 /** Creates the process logger (JSON lines, secrets redacted) writing to stdout, or to `destination` (tests capture it). */
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { closeDeps, connectDeps, createDeps } from './deps.js';
 import { createHttpServer } from './http-server.js';
 import { closeConnectionsWhileDraining, shutDownGracefully } from './lifecycle.js';
-import { createLogger } from './logger.js';
+import { createLogger, stdoutDestination } from './logger.js';
 
 /** Process entry point: validate config, wire, listen, shut down gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, stdoutDestination());
   if (config.sessionSecretGenerated) {
     logger.warn('SESSION_SECRET is not set: using a random one, so sessions end when the process restarts (dev only)');
   }

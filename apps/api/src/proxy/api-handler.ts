@@ -30,7 +30,7 @@ export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerRes
   if (!release) {
     return sendProblem(res, 'rate_limited', `At most ${deps.inFlight.max} calls of one caller may be in flight at once.`, { 'retry-after': '1', ...cookie });
   }
-  res.once('close', release);
+  res.on('close', release); // `on`, not `once`: 'close' fires once, and `once` wraps every listener
   if (cookie) res.setHeader('set-cookie', cookie['set-cookie']);
   const target = { origin: resolved.origin, path: resolved.upstreamPath, timeoutMs: resolved.route.timeoutMs };
   await deps.tracing.upstreamCall(req, res, target.origin, () => deps.upstream.forward(req, res, target, access.token));

@@ -52,8 +52,9 @@ export class Forwarding {
 
   /** Writes the forwarding headers of `req` into `out`. */
   apply(req: IncomingMessage, out: Record<string, string | string[]>): void {
-    // proxyaddr.all: the peer first, then each believed X-Forwarded-For hop, up to the first untrusted one
-    out['x-forwarded-for'] = proxyaddr.all(req, this.#trust).reverse().join(', ');
+    // proxyaddr.all: the peer first, then each believed X-Forwarded-For hop, up to the first untrusted one;
+    // without the header that is the peer alone, whatever TRUST_PROXY says (the common case, no parsing)
+    out['x-forwarded-for'] = req.headers['x-forwarded-for'] === undefined ? (req.socket.remoteAddress ?? '') : proxyaddr.all(req, this.#trust).reverse().join(', ');
     out['x-forwarded-proto'] = this.#proto;
     out['x-forwarded-host'] = this.#host;
   }

@@ -53,7 +53,7 @@ export class UpstreamProxy {
       abort.aborted = true;
       abort.emit('abort');
     };
-    res.once('close', onClose);
+    res.on('close', onClose);
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     try {
       await this.#pool(target.origin).stream(

@@ -1,25 +1,50 @@
 /**
- * A small least-recently-used map (a `Map` keeps insertion order: a hit moves the entry to the
- * end, an insert past `max` drops the first). Used to skip repeated CPU work on the hot path.
+ * A small cache of at most `max` entries that keeps the recently used ones: two generations of
+ * `max / 2` entries each. Entries are added to the current generation; when it is full it becomes
+ * the previous one (the one before is dropped), and a hit in the previous generation moves the
+ * entry back into the current one. A hit in the current generation is a single `Map.get`, with
+ * no write: a strict LRU (delete and re-insert on every hit) cost a `Map` rewrite per request on
+ * the hot path, and the garbage of its rehashing (docs/benchmarks.md). Used to skip repeated CPU
+ * work (HMACs, decryption) on the hot path.
  */
 export class Lru<K, V> {
-  readonly #map = new Map<K, V>();
-  constructor(private readonly max: number) {}
+  #current = new Map<K, V>();
+  #previous = new Map<K, V>();
+  readonly #generation: number;
 
-  /** The value, marking it recently used. */
-  get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
-    }
-    return value;
+  constructor(max: number) {
+    this.#generation = Math.max(1, Math.floor(max / 2));
   }
 
-  /** Stores a value, evicting the least recently used one when full. */
+  /** The value, kept as recently used. */
+  get(key: K): V | undefined {
+    const value = this.#current.get(key);
+    if (value !== undefined) return value;
+    const older = this.#previous.get(key);
+    if (older !== undefined) {
+      this.#previous.delete(key);
+      this.#add(key, older);
+    }
+    return older;
+  }
+
+  /** Stores a value (replacing any), dropping the least recently used ones when full. */
   set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as K);
+    this.#previous.delete(key);
+    if (this.#current.has(key)) this.#current.set(key, value);
+    else this.#add(key, value);
+  }
+
+  /** Entries held (both generations). */
+  get size(): number {
+    return this.#current.size + this.#previous.size;
+  }
+
+  #add(key: K, value: V): void {
+    if (this.#current.size >= this.#generation) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(key, value);
   }
 }
