@@ -21,13 +21,54 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * The process's log destination: stdout through a buffer of `bufferBytes` that is written out when
- * full, every `flushMs` and when the process exits (also after an uncaught exception), so a busy
- * instance makes one `write` per few dozen lines instead of one per line (docs/benchmarks.md).
- * What a crash that skips 'exit' (SIGKILL, the kernel's OOM killer) loses is at most one buffer.
+ * Lines gathered in memory and handed to the underlying destination as one chunk once `batchChars`
+ * have gathered, every `flushMs`, and on {@link BatchedDestination.flushSync}. Gathering in an array
+ * and joining once per chunk, rather than sonic-boom's `minLength` buffer, which appends each line
+ * to one string and measures that whole string again on every write (a copy per line).
  */
-export function stdoutDestination(options: { bufferBytes?: number; flushMs?: number } = {}): DestinationStream & { flushSync(): void } {
-  const destination = pinoDestination({ dest: 1, sync: true, minLength: options.bufferBytes ?? 4096, periodicFlush: options.flushMs ?? 250 });
+export class BatchedDestination implements DestinationStream {
+  #lines: string[] = [];
+  #chars = 0;
+
+  constructor(
+    private readonly out: { write(chunk: string): unknown; flushSync?(): void },
+    private readonly batchChars = 4096,
+    flushMs = 250,
+  ) {
+    setInterval(() => this.flush(), flushMs).unref();
+  }
+
+  write(line: string): void {
+    this.#lines.push(line);
+    this.#chars += line.length;
+    if (this.#chars >= this.batchChars) this.flush();
+  }
+
+  /** Hands what has gathered to the underlying destination. */
+  flush(): void {
+    if (this.#lines.length === 0) return;
+    const chunk = this.#lines.length === 1 ? this.#lines[0]! : this.#lines.join('');
+    this.#lines = [];
+    this.#chars = 0;
+    this.out.write(chunk);
+  }
+
+  /** Writes everything out before returning (process exit). */
+  flushSync(): void {
+    this.flush();
+    this.out.flushSync?.();
+  }
+}
+
+/**
+ * The process's log destination: stdout (sonic-boom, synchronous writes, retried when the pipe is
+ * full) behind a {@link BatchedDestination}, so a busy instance makes one `write` per few dozen
+ * lines instead of one per line (docs/benchmarks.md). Written out when 4 KB have gathered, every
+ * 250 ms, and when the process exits (also after an uncaught exception). What a death that skips
+ * 'exit' (SIGKILL, the kernel's OOM killer) loses is at most 250 ms of lines.
+ */
+export function stdoutDestination(options: { batchChars?: number; flushMs?: number } = {}): BatchedDestination {
+  const destination = new BatchedDestination(pinoDestination({ dest: 1, sync: true }), options.batchChars, options.flushMs);
   process.once('exit', () => {
     try {
       destination.flushSync();

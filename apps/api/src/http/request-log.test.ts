@@ -72,3 +72,24 @@ describe('request log line', () => {
     expect(lines.map((l) => JSON.parse(l) as { level: number; status: number })).toEqual([expect.objectContaining({ level: 40, status: 503 })]);
   });
 });
+
+describe('BatchedDestination', () => {
+  it('hands lines on in chunks: when enough have gathered, on its timer, and on flushSync', async () => {
+    const { BatchedDestination } = await import('../logger.js');
+    const chunks: string[] = [];
+    let synced = 0;
+    const batched = new BatchedDestination({ write: (c) => chunks.push(c), flushSync: () => synced++ }, 30, 50);
+    batched.write('{"a":1}\n');
+    batched.write('{"b":2}\n');
+    expect(chunks).toEqual([]); // 16 characters gathered, under 30
+    batched.write('{"c":3333333333}\n');
+    expect(chunks).toEqual(['{"a":1}\n{"b":2}\n{"c":3333333333}\n']);
+    batched.write('{"d":4}\n');
+    await new Promise((r) => setTimeout(r, 120)); // the timer writes out what is left
+    expect(chunks[1]).toBe('{"d":4}\n');
+    batched.write('{"e":5}\n');
+    batched.flushSync();
+    expect(chunks[2]).toBe('{"e":5}\n');
+    expect(synced).toBe(1);
+  });
+});

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { errors, Pool } from 'undici';
@@ -14,6 +14,39 @@ export interface UpstreamTarget {
   origin: string;
   path: string;
   timeoutMs: number;
+}
+
+/**
+ * The abort signal of one upstream call: the smallest object undici accepts as `signal` (`aborted`
+ * and an `abort` listener added with `once` and removed with `removeListener`; undici checks for
+ * `on`), one listener at most. An `AbortController`, or an `EventEmitter` with its listener table, per request cost
+ * more than the call needs (docs/benchmarks.md).
+ */
+class CallSignal {
+  aborted = false;
+  #listener: (() => void) | undefined;
+
+  once(_event: 'abort', listener: () => void): this {
+    this.#listener = listener;
+    return this;
+  }
+
+  on(event: 'abort', listener: () => void): this {
+    return this.once(event, listener);
+  }
+
+  removeListener(_event: 'abort', listener: () => void): this {
+    if (this.#listener === listener) this.#listener = undefined;
+    return this;
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.();
+  }
 }
 
 /** The client stopped sending its request body for longer than the body idle timeout. */
@@ -46,12 +79,9 @@ export class UpstreamProxy {
 
   /** Forwards `req` (with `Authorization: Bearer <accessToken>` when given) and streams the answer into `res`. */
   async forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, accessToken: string | undefined): Promise<void> {
-    // undici takes an EventEmitter as signal: cheaper than an AbortController per request
-    const abort = new EventEmitter() as EventEmitter & { aborted?: boolean };
+    const abort = new CallSignal();
     const onClose = () => {
-      if (res.writableFinished) return;
-      abort.aborted = true;
-      abort.emit('abort');
+      if (!res.writableFinished) abort.abort();
     };
     res.on('close', onClose);
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
@@ -63,7 +93,7 @@ export class UpstreamProxy {
           headers: upstreamRequestHeaders(req, accessToken, this.forwarding),
           // undici writes any async iterable as a body; its typings list only streams
           body: hasBody ? (this.#watchedBody(req) as unknown as Readable) : null,
-          signal: abort,
+          signal: abort as unknown as EventEmitter,
           opaque: res,
           // the route's timeout bounds the wait for the response headers only: once they are here,
           // a stream (SSE, chunked) may last and pause as long as it likes; the caller ends it by leaving

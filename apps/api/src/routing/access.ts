@@ -144,9 +144,17 @@ function withCredential(access: Access, credential: Credential): Access {
   return access.kind === 'granted' ? { ...access, credential } : access;
 }
 
+const identityByRecord = new WeakMap<TokenRecord, CallerIdentity>();
+
+/** Who a session's caller is; once per record version (records are cached objects, see token-store.ts). */
 function sessionIdentity(record: TokenRecord): CallerIdentity {
-  const { user } = record;
-  return { sub: user.sub, username: user.username ?? user.sub, ...(user.email ? { email: user.email } : {}), groups: sessionClaims(record).groups };
+  let identity = identityByRecord.get(record);
+  if (!identity) {
+    const { user } = record;
+    identity = { sub: user.sub, username: user.username ?? user.sub, ...(user.email ? { email: user.email } : {}), groups: sessionClaims(record).groups };
+    identityByRecord.set(record, identity);
+  }
+  return identity;
 }
 
 /** The in-flight key of a caller nobody signed in: its address, as far as `TRUST_PROXY` believes it (only computed when needed: it walks the forwarding chain). */

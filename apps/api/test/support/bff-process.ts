@@ -10,6 +10,8 @@ const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
 export interface BffProcess {
   url: string;
   child: ChildProcess;
+  /** What it wrote to stdout so far (its log), when spawned with `captureStdout`. */
+  stdout(): string;
   /** SIGKILL: the process dies mid-flight, as a crashed instance would. */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -37,14 +39,16 @@ export function peerEnv(o: { issuer: string; upstreamUrl: string; keyPrefix: str
  * developer's own app. `options.port` restarts an instance where its predecessor listened. It stops
  * without draining (`SHUTDOWN_DRAIN_MS=0`) unless `env` says otherwise.
  */
-export async function spawnBff(env: Record<string, string>, options: { port?: number } = {}): Promise<BffProcess> {
+export async function spawnBff(env: Record<string, string>, options: { port?: number; captureStdout?: boolean } = {}): Promise<BffProcess> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: API_DIR,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', SHUTDOWN_DRAIN_MS: '0', PORT: String(port), PUBLIC_URL: url, REDIS_KEY_PREFIX: testPrefix(), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', 'inherit'],
   });
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -58,5 +62,5 @@ export async function spawnBff(env: Record<string, string>, options: { port?: nu
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     await exited;
   };
-  return { url, child, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  return { url, child, stdout: () => stdout, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
 }
