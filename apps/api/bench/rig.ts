@@ -40,6 +40,7 @@ const bffs = variants.map((v, i) => {
     COGNITO_CLIENT_SECRET: 'local-secret',
     API_UPSTREAM_URL: upstreamUrl,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    SHUTDOWN_DRAIN_MS: '0', // the next rig may start at once on the same ports
     ...v.env,
   });
   return { ...v, url, pid: child.pid! };

@@ -100,9 +100,10 @@ export class TokenStore {
    * upgrades, forward auth): answered from the client-side cache when it is on and fresh, which
    * Redis invalidates on every change of the key by any instance (docs/adr/0007-client-side-cache.md).
    */
-  async readForRequest(sid: string): Promise<VersionedRecord | undefined> {
+  readForRequest(sid: string): Promise<VersionedRecord | undefined> {
+    // not `async`: without the cache this is `read` itself, with no second promise per request
     if (!this.cache) return this.read(sid);
-    return this.#open(sid, await this.cache.hGetAll(tokensKey(this.prefix, sid)));
+    return this.cache.hGetAll(tokensKey(this.prefix, sid)).then((hash) => this.#open(sid, hash));
   }
 
   #open(sid: string, hash: Record<string, string>): VersionedRecord | undefined {
