@@ -4,8 +4,11 @@
 // reaching their refresh point together under load). A script, not a test: docs/benchmarks.md.
 //
 //   npm run bench -- [--sessions 2000] [--rounds 3] [--duration 10] [--connections 50]
-//                    [--bff name=path/to/server.js]... [--bff-env name:KEY=VALUE]...
+//                    [--rate 2000] [--bff name=path/to/server.js]... [--bff-env name:KEY=VALUE]...
 //                    [--storm-sessions 500] [--no-storm] [--only-storm]
+//
+// `--rate`: after the rounds at full speed, the same interleaved rounds at this fixed request rate
+// (every target can serve it), for CPU per request at equal work; `--rate 0` skips them.
 //
 // `--bff` adds a BFF build to compare (e.g. one built from an older commit by
 // bench/build-baseline.sh); `--bff-env` sets an environment variable of one BFF only (e.g.
@@ -30,6 +33,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10' },
     connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
+    rate: { type: 'string', default: '2000' },
     bff: { type: 'string', multiple: true, default: [] },
     'bff-env': { type: 'string', multiple: true, default: [] },
     'storm-sessions': { type: 'string', default: '500' },
@@ -41,6 +45,7 @@ const SESSIONS = Number(args.sessions);
 const ROUNDS = Number(args.rounds);
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
+const RATE = Number(args.rate);
 const STORM_SESSIONS = Number(args['storm-sessions']);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `bench:${process.pid}:`;
@@ -74,9 +79,9 @@ interface LoadResult {
   distinctCookies: number;
 }
 
-/** Runs the load generator process against `url`; returns its figures. */
-function runLoad(url: string, duration: number, cookiesFile?: string): Promise<LoadResult> {
-  const options = { url, connections: CONNECTIONS, duration, ...(cookiesFile ? { cookiesFile, headers: { 'x-csrf': '1' } } : {}) };
+/** Runs the load generator process against `url` (as fast as it answers, or at `rate` req/s); returns its figures. */
+function runLoad(url: string, duration: number, cookiesFile?: string, rate?: number): Promise<LoadResult> {
+  const options = { url, connections: CONNECTIONS, duration, ...(rate ? { rate } : {}), ...(cookiesFile ? { cookiesFile, headers: { 'x-csrf': '1' } } : {}) };
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(options)], { cwd: API_DIR, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -91,12 +96,12 @@ interface Sample extends LoadResult {
   peakRss: number;
 }
 
-async function measure(target: Target, cookiesFile: string, redisPid: number | undefined): Promise<Sample> {
+async function measure(target: Target, cookiesFile: string, redisPid: number | undefined, rate?: number): Promise<Sample> {
   const cpu0 = cpuMicros(target.pid);
   const redis0 = redisPid ? cpuMicros(redisPid) : NaN;
   let peakRss = rssMb(target.pid);
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(target.pid))), 250);
-  const result = await runLoad(target.url, DURATION, target.cookies ? cookiesFile : undefined);
+  const result = await runLoad(target.url, DURATION, target.cookies ? cookiesFile : undefined, rate);
   clearInterval(sampler);
   const served = Math.max(1, result.total);
   return {
@@ -228,7 +233,28 @@ async function throughput(
       console.error(`round ${round} ${t.name}: ${Math.round(s.rps)} req/s p50 ${s.p50} p99 ${s.p99} cpu ${s.cpuUsPerReq.toFixed(0)} µs/req non2xx ${s.non2xx + s.errors} cookies ${s.distinctCookies}`);
     }
   }
-  const bareSamples = samples.get(targets[1]!.name)!;
+  printTable(targets, samples);
+
+  if (RATE > 0) {
+    // CPU per request at equal work: every target at the same rate (the upstream alone is left out)
+    const proxies = targets.slice(1);
+    const atRate = new Map<string, Sample[]>(proxies.map((t) => [t.name, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order = round % 2 ? proxies : [...proxies.slice(0, 3), ...proxies.slice(3).reverse()];
+      for (const t of order) {
+        const s = await measure(t, cookiesFile, t.cookies ? redisPid : undefined, RATE);
+        atRate.get(t.name)!.push(s);
+        console.error(`round ${round} at ${RATE} req/s ${t.name}: ${Math.round(s.rps)} req/s p99 ${s.p99} cpu ${s.cpuUsPerReq.toFixed(0)} µs/req non2xx ${s.non2xx + s.errors}`);
+      }
+    }
+    console.log(`\nAt a fixed ${RATE} req/s (same rounds, interleaved): CPU per request at equal work.\n`);
+    printTable(proxies, atRate);
+  }
+}
+
+/** The median of the rounds (range) per target, and ratios to the bare proxy (the first target named "bare proxy") taken within each round. */
+function printTable(targets: Target[], samples: Map<string, Sample[]>) {
+  const bareSamples = samples.get(targets.find((t) => t.name.startsWith('bare proxy'))!.name)!;
   const ratio = (xs: Sample[], f: (s: Sample) => number) => xs.map((s, i) => f(s) / Math.max(f(bareSamples[i]!), 1e-9));
   console.log('Median of the rounds (range); ratios are taken within each round, then the median.\n');
   console.log('| target | req/s | p50 ms | p99 ms | CPU µs/req (process) | Redis CPU µs/req | errors | req/s vs bare | p99 vs bare | CPU vs bare | peak RSS |');
