@@ -23,6 +23,11 @@ export function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** The Node flags of `npm start` (heap limits): a benchmarked BFF runs exactly as production starts it. */
+export const startFlags = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((a) => a.startsWith('--'));
+
 /** Node processes a benchmark started (each killed with SIGTERM when it ends). */
 export const children: ChildProcess[] = [];
 

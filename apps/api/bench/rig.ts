@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnEmulator } from '@app/cognito-emulator';
 import { benchSessions } from './sessions.js';
-import { children, start, waitFor } from './proc.js';
+import { children, start, startFlags, waitFor } from './proc.js';
 
 const variants = (process.argv.length > 2 ? process.argv.slice(2) : ['bff=dist/server.js']).map((arg) => {
   const [spec, ...env] = arg.split(',');
@@ -28,7 +28,7 @@ const upstream = start(['--import', 'tsx', 'bench/targets.ts', 'upstream', Strin
 const bare = start(['--import', 'tsx', 'bench/targets.ts', 'bare', String(ports.bare), upstreamUrl]);
 const bffs = variants.map((v, i) => {
   const url = `http://127.0.0.1:${ports.bff + i}`;
-  const child = start(['--max-old-space-size=128', v.script], {
+  const child = start([...startFlags, v.script], {
     NODE_ENV: 'production',
     PORT: String(ports.bff + i),
     PUBLIC_URL: url,

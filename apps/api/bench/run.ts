@@ -16,7 +16,7 @@
 // is `bff` = dist/server.js. API_ROUTES / API_ROUTES_FILE / LOG_LEVEL of the environment reach
 // every BFF.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
 import { spawnEmulator } from '@app/cognito-emulator';
 import { benchSessions } from './sessions.js';
-import { children, cpuMicros, rssMb, start, waitFor } from './proc.js';
+import { children, cpuMicros, rssMb, start, startFlags, waitFor } from './proc.js';
 
 const API_DIR = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -53,10 +53,6 @@ const SECRET = 'benchmark-secret-benchmark-secret-0123456789';
 const SKEW_SECONDS = 60;
 const work = mkdtempSync(join(tmpdir(), 'bff-bench-'));
 
-/** The BFF runs exactly as `npm start` runs it (same Node flags). */
-const startFlags = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
-  .split(/\s+/)
-  .filter((a) => a.startsWith('--'));
 
 interface Target {
   name: string;
