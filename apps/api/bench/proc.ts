@@ -24,9 +24,35 @@ export function rssMb(pid: number): number {
 }
 
 /** The Node flags of `npm start` (heap limits): a benchmarked BFF runs exactly as production starts it. */
-export const startFlags = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+const startFlags = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
   .split(/\s+/)
   .filter((a) => a.startsWith('--'));
+
+/** The Redis every benchmark process uses, and the session secret of every benchmarked BFF. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const SECRET = 'benchmark-secret-benchmark-secret-0123456789';
+
+/**
+ * Starts a BFF build (`script`) as `npm start` runs it, in production mode, on `port`, with the
+ * benchmark's Redis, key prefix, secret, IdP and upstream; `env` adds or overrides variables.
+ */
+export function startBff(script: string, o: { port: number; prefix: string; issuer: string; upstreamUrl: string; env?: Record<string, string> }): ChildProcess {
+  const url = `http://127.0.0.1:${o.port}`;
+  return start([...startFlags, script], {
+    NODE_ENV: 'production',
+    PORT: String(o.port),
+    PUBLIC_URL: url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: o.prefix,
+    SESSION_SECRET: SECRET,
+    COGNITO_ISSUER: o.issuer,
+    COGNITO_CLIENT_ID: 'local-client',
+    COGNITO_CLIENT_SECRET: 'local-secret',
+    API_UPSTREAM_URL: o.upstreamUrl,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    ...o.env,
+  });
+}
 
 /** Node processes a benchmark started (each killed with SIGTERM when it ends). */
 export const children: ChildProcess[] = [];

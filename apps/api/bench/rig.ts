@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnEmulator } from '@app/cognito-emulator';
 import { benchSessions } from './sessions.js';
-import { children, start, startFlags, waitFor } from './proc.js';
+import { children, REDIS_URL, SECRET, start, startBff, waitFor } from './proc.js';
 
 const variants = (process.argv.length > 2 ? process.argv.slice(2) : ['bff=dist/server.js']).map((arg) => {
   const [spec, ...env] = arg.split(',');
@@ -17,9 +17,7 @@ const variants = (process.argv.length > 2 ? process.argv.slice(2) : ['bff=dist/s
   if (!name || !script) throw new Error(`want name=path[,KEY=VALUE...], got ${arg}`);
   return { name, script, env: Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) };
 });
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `bench:${process.pid}:`;
-const SECRET = 'benchmark-secret-benchmark-secret-0123456789';
 const ports = { upstream: 4640, bare: 4641, floor: 4643, bff: 4650 };
 
 const emulator = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 3600 });
@@ -28,21 +26,8 @@ const upstream = start(['--import', 'tsx', 'bench/targets.ts', 'upstream', Strin
 const bare = start(['--import', 'tsx', 'bench/targets.ts', 'bare', String(ports.bare), upstreamUrl]);
 const bffs = variants.map((v, i) => {
   const url = `http://127.0.0.1:${ports.bff + i}`;
-  const child = start([...startFlags, v.script], {
-    NODE_ENV: 'production',
-    PORT: String(ports.bff + i),
-    PUBLIC_URL: url,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: PREFIX,
-    SESSION_SECRET: SECRET,
-    COGNITO_ISSUER: emulator.issuer,
-    COGNITO_CLIENT_ID: 'local-client',
-    COGNITO_CLIENT_SECRET: 'local-secret',
-    API_UPSTREAM_URL: upstreamUrl,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    SHUTDOWN_DRAIN_MS: '0', // the next rig may start at once on the same ports
-    ...v.env,
-  });
+  // no drain on stop: the next rig may start at once on the same ports
+  const child = startBff(v.script, { port: ports.bff + i, prefix: PREFIX, issuer: emulator.issuer, upstreamUrl, env: { SHUTDOWN_DRAIN_MS: '0', ...v.env } });
   return { ...v, url, pid: child.pid! };
 });
 await Promise.all([upstreamUrl, `http://127.0.0.1:${ports.bare}/`, ...bffs.map((b) => `${b.url}/healthz`)].map(waitFor));

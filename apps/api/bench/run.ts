@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
 import { spawnEmulator } from '@app/cognito-emulator';
 import { benchSessions } from './sessions.js';
-import { children, cpuMicros, rssMb, start, startFlags, waitFor } from './proc.js';
+import { children, cpuMicros, REDIS_URL, rssMb, SECRET, start, startBff, waitFor } from './proc.js';
 
 const API_DIR = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -47,9 +47,7 @@ const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const RATE = Number(args.rate);
 const STORM_SESSIONS = Number(args['storm-sessions']);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `bench:${process.pid}:`;
-const SECRET = 'benchmark-secret-benchmark-secret-0123456789';
 const SKEW_SECONDS = 60;
 const work = mkdtempSync(join(tmpdir(), 'bff-bench-'));
 
@@ -161,21 +159,12 @@ async function main() {
   const bffs = bffVariants().map((variant, i) => {
     const port = ports.bff + i;
     const url = `http://127.0.0.1:${port}`;
-    const child = start([...startFlags, variant.script], {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      PUBLIC_URL: url,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: PREFIX,
-      SESSION_SECRET: SECRET,
-      COGNITO_ISSUER: emulator.issuer,
-      COGNITO_CLIENT_ID: 'local-client',
-      COGNITO_CLIENT_SECRET: 'local-secret',
-      API_UPSTREAM_URL: upstreamUrl,
-      REFRESH_SKEW_SECONDS: String(SKEW_SECONDS),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      ...passThrough,
-      ...variant.env,
+    const child = startBff(variant.script, {
+      port,
+      prefix: PREFIX,
+      issuer: emulator.issuer,
+      upstreamUrl,
+      env: { REFRESH_SKEW_SECONDS: String(SKEW_SECONDS), ...passThrough, ...variant.env },
     });
     return { ...variant, url, child };
   });

@@ -9,11 +9,10 @@
 // (MAX_REQUESTS_IN_FLIGHT_PER_SESSION, 64), so no 429 is expected; any error is broken down by
 // status. A script, not a test: figures go to docs/benchmarks.md ("Tracing").
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { signIn, spawnEmulator } from '@app/cognito-emulator';
-import { children, cpuMicros, start, waitFor } from './proc.js';
+import { children, cpuMicros, start, startBff, waitFor } from './proc.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -22,9 +21,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATIO = process.env.BENCH_SAMPLER_ARG ?? '0.1';
 const onLabel = `on, ${Number(RATIO) * 100} % sampled`;
 const ports = { upstream: 4640, sink: 4641, off: 4642, on10: 4643 };
-const startFlags = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
-  .split(/\s+/)
-  .filter((a) => a.startsWith('--'));
 
 /** The sink: an OTLP/HTTP endpoint that reads each export, counts it and throws it away. */
 function runSink(port: number) {
@@ -69,16 +65,6 @@ async function main() {
   const emulator = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 3600 });
   start(['--import', 'tsx', 'bench/targets.ts', 'upstream', String(ports.upstream)]);
   start(['--import', 'tsx', 'bench/tracing.ts', 'sink', String(ports.sink)]);
-  const common = {
-    NODE_ENV: 'production',
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    SESSION_SECRET: 'benchmark-secret-benchmark-secret-0123456789',
-    COGNITO_ISSUER: emulator.issuer,
-    COGNITO_CLIENT_ID: 'local-client',
-    COGNITO_CLIENT_SECRET: 'local-secret',
-    API_UPSTREAM_URL: `http://127.0.0.1:${ports.upstream}`,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  };
   const variants = {
     off: {},
     on10: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.sink}`, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: RATIO },
@@ -86,7 +72,7 @@ async function main() {
   const targets: { name: keyof typeof variants; url: string; headers: Record<string, string>; pid: number }[] = [];
   for (const name of ['off', 'on10'] as const) {
     const base = `http://127.0.0.1:${ports[name]}`;
-    const bff = start([...startFlags, 'dist/server.js'], { ...common, ...variants[name], PORT: String(ports[name]), PUBLIC_URL: base, REDIS_KEY_PREFIX: `bench:${process.pid}:${name}:` });
+    const bff = startBff('dist/server.js', { port: ports[name], prefix: `bench:${process.pid}:${name}:`, issuer: emulator.issuer, upstreamUrl: `http://127.0.0.1:${ports.upstream}`, env: variants[name] });
     await waitFor(`${base}/healthz`);
     const headers = { cookie: await signInCookie(base), 'x-csrf': '1' };
     if ((await fetch(`${base}/api/hello`, { headers })).status !== 200) throw new Error(`signed-in call through the ${name} BFF failed`);
