@@ -103,7 +103,7 @@ describe('W3C trace context with spans exported over OTLP', () => {
     expect(sent.flags).toBe('01');
     expect(seen?.headers.tracestate).toBe('vendor=opaque-1');
 
-    const { spans, server, upstreamSpan } = await traceOf(traceId, (mine) => mine.some((s) => s.name === 'redis HGETALL'));
+    const { spans, server, upstreamSpan } = await traceOf(traceId, (mine) => mine.some((s) => s.name === 'redis session read'));
     expect(server.parentSpanId).toBe(callerSpan);
     expect(server.name).toBe('GET /api');
     expect(server.serviceName).toBe('bff-under-test');
@@ -112,7 +112,7 @@ describe('W3C trace context with spans exported over OTLP', () => {
     expect(upstreamSpan.parentSpanId).toBe(server.spanId);
     expect(upstreamSpan.spanId).toBe(sent.parentId); // the upstream's parent is the BFF's upstream span
     expect(upstreamSpan.attributes).toMatchObject({ 'http.response.status_code': 200, 'server.address': '127.0.0.1' });
-    const sessionRead = spans.find((s) => s.name === 'redis HGETALL')!;
+    const sessionRead = spans.find((s) => s.name === 'redis session read')!;
     expect(sessionRead).toMatchObject({ kind: CLIENT, parentSpanId: server.spanId });
     expect(sessionRead.attributes['db.system.name']).toBe('redis');
 

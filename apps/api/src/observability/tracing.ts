@@ -242,6 +242,14 @@ export function redisSpan<T>(parent: SpanParent | undefined, command: string, ca
 
 const redisAttributesOf = new Map<string, Attributes>();
 
+/**
+ * The request path's read of a session (token-store.ts `readForRequest`): `HMGET v t s` of a
+ * record the process knows, `HGETALL` when it does not or the record changed; so the span names
+ * no single command.
+ */
+export const SESSION_READ_SPAN = 'redis session read';
+export const SESSION_READ_ATTRIBUTES: Attributes = Object.freeze({ 'db.system.name': 'redis' });
+
 /** Attributes of a span around a Redis command; built once per command, so call sites may ask on every request. */
 export function redisAttributes(command: string): Attributes {
   let attributes = redisAttributesOf.get(command);

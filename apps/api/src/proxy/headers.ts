@@ -29,10 +29,20 @@ const REQUEST_DROPPED = new Set<string>(['cookie', 'authorization', 'x-csrf', 'h
 const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'set-cookie']);
 
 const NONE: ReadonlySet<string> = new Set();
+/**
+ * What the usual `Connection` values list, parsed once: every upstream answer on a keep-alive
+ * connection carries `Connection: keep-alive`, and a Set per response showed in the profile.
+ */
+const COMMON_CONNECTION_VALUES = new Map<string, ReadonlySet<string>>(
+  ['keep-alive', 'Keep-Alive', 'close', 'Close'].map((value) => [value, new Set([value.toLowerCase()])]),
+);
 
-function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
+/** The header names the `Connection` header lists (hop-by-hop for this one message). */
+export function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
-  if (!value) return NONE; // the usual case: no allocation
+  if (!value) return NONE; // no allocation
+  const common = typeof value === 'string' ? COMMON_CONNECTION_VALUES.get(value) : undefined;
+  if (common) return common;
   return new Set(
     String(value)
       .split(',')

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRoute, ErrorCode } from '@app/shared-types';
 import type { Deps } from '../deps.js';
 import { hasCsrfHeader } from '../http/csrf.js';
-import { redisAttributes, traceOf } from '../observability/tracing.js';
+import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN, traceOf } from '../observability/tracing.js';
 import { lookupSession } from '../session/session-lookup.js';
 import type { TokenRecord } from '../tokens/token-record.js';
 import { bearerClaims, sessionClaims, type CallerClaims } from './claims.js';
@@ -108,7 +108,7 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
   }
   if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
   if (!csrfPassed(req, csrf)) return csrfDenied(csrf);
-  const found = await deps.tracing.child(req, 'redis HGETALL', redisAttributes('HGETALL'), () => lookupSession(deps, req, res));
+  const found = await deps.tracing.child(req, SESSION_READ_SPAN, SESSION_READ_ATTRIBUTES, () => lookupSession(deps, req, res));
   if (found.kind === 'anonymous') return found;
   const result = await deps.refresher.ensureFresh(found.sid, found.current, traceOf(req));
   if (result.kind === 'fresh') return { kind: 'session', sid: found.sid, record: result.current.record };

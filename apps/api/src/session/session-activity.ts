@@ -22,7 +22,7 @@ export function absoluteLifetimeSeconds(config: Pick<Config, 'sessionTtlSeconds'
 
 /**
  * Sliding idle timeout without a write per request (docs/adr/0001, addendum). The last activity
- * is the plain field `s` of the token hash, read by the same `HGETALL` as the tokens; only when
+ * is the plain field `s` of the token hash, read by the same command as the tokens; only when
  * it is older than {@link SessionActivity.touchIntervalSeconds} does a request fire (and not
  * await) one touch that moves `s` and the key's TTL to `min(now + idle, sessionExpiresAt)`.
  * Between touches the TTL is not moved, so the effective timeout lies between

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REFRESH_ACCESS_TOKEN_ERROR, type SessionResponse } from '@app/shared-types';
 import type { Deps } from '../deps.js';
 import { sendJson } from '../http/problem.js';
-import { redisAttributes, traceOf } from '../observability/tracing.js';
+import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN, traceOf } from '../observability/tracing.js';
 import type { TokenRecord } from '../tokens/token-record.js';
 import { clearedCookie } from './cookie.js';
 import { lookupSession } from './session-lookup.js';
@@ -14,7 +14,7 @@ const NO_STORE = { 'cache-control': 'no-store' };
  * through the same coordinator as the proxy; a passing IdP failure keeps the session and says so.
  */
 export async function handleSession(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const found = await deps.tracing.child(req, 'redis HGETALL', redisAttributes('HGETALL'), () => lookupSession(deps, req, res));
+  const found = await deps.tracing.child(req, SESSION_READ_SPAN, SESSION_READ_ATTRIBUTES, () => lookupSession(deps, req, res));
   if (found.kind === 'anonymous') return anonymous(deps, res, found.hadCookie);
   const result = await deps.refresher.ensureFresh(found.sid, found.current, traceOf(req));
   switch (result.kind) {

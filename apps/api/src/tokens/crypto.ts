@@ -3,6 +3,19 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const VERSION = 'v1';
+/** `v1.` and the base64url of the IV and the GCM tag (28 bytes: 38 characters): see {@link sealTag}. */
+export const SEAL_TAG_CHARS = VERSION.length + 1 + Math.ceil(((IV_BYTES + TAG_BYTES) * 4) / 3);
+
+/**
+ * The first characters of a sealed record: the format version, the random IV and the GCM
+ * authentication tag. Every seal has a fresh IV, and under one key, IV and session id a different
+ * ciphertext cannot carry the same tag, so two seals with the same tag are the same record; the
+ * token store keeps it next to the record (field `t`) so the hot path can ask Redis whether the
+ * record changed without reading it (docs/adr/0001, addendum of issue 11).
+ */
+export function sealTag(sealed: string): string {
+  return sealed.slice(0, SEAL_TAG_CHARS);
+}
 
 /** What {@link TokenCipher.openWithKey} found: the plaintext, and whether the current key sealed it. */
 export interface Opened {

@@ -4,7 +4,7 @@
  * slot of a Redis Cluster.
  */
 export interface SessionKeys {
-  /** Hash `{ v: version, d: sealed token record }`. */
+  /** Hash `{ v: version, d: sealed token record, t: seal tag of d }` and plain activity fields (ADR 0001). */
   tokens: string;
   /** String lease held by the instance that is refreshing; value = holder token. */
   lease: string;

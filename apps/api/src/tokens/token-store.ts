@@ -1,15 +1,21 @@
 import type { Redis } from '../redis/client.js';
 import type { ReplicatedWrites } from '../redis/replication.js';
 import type { SessionReadCache } from '../redis/session-read-cache.js';
-import type { TokenCipher } from './crypto.js';
+import { SEAL_TAG_CHARS, sealTag, type TokenCipher } from './crypto.js';
 import { sessionKeys, tokensKey } from './keys.js';
 import { Lru } from '../util/lru.js';
 import { tokenRecordSchema, type TokenRecord, type VersionedRecord } from './token-record.js';
 
+/**
+ * Every script that writes `d` writes `t`, its seal tag (crypto.ts `sealTag`), from the same
+ * argument: the hot path compares `v` and `t` instead of reading `d` (see {@link TokenStore.readForRequest}).
+ */
+const TAG = (arg: string) => `'t', string.sub(${arg}, 1, ${SEAL_TAG_CHARS})`;
+
 /** Lua: write the record only if it is still at the version the writer read (and still exists). */
 const COMPARE_AND_SET = `
 if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2])
+redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2], ${TAG('ARGV[2]')})
 return 1`;
 
 /**
@@ -19,7 +25,7 @@ return 1`;
  */
 const RESEAL = `
 if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'd', ARGV[2])
+redis.call('HSET', KEYS[1], 'd', ARGV[2], ${TAG('ARGV[2]')})
 return 1`;
 
 /**
@@ -30,11 +36,11 @@ return 1`;
 const COMPARE_AND_SET_REPEATABLE = `
 local v = redis.call('HGET', KEYS[1], 'v')
 if v == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2])
+  redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2], ${TAG('ARGV[2]')})
   return 1
 end
 if v == tostring(tonumber(ARGV[1]) + 1) and redis.call('HGET', KEYS[1], 'd') == ARGV[2] then
-  redis.call('HSET', KEYS[1], 'd', ARGV[2])
+  redis.call('HSET', KEYS[1], 'd', ARGV[2], ${TAG('ARGV[2]')})
   return 2
 end
 return 0`;
@@ -42,9 +48,22 @@ return 0`;
 /** Lua: replace whatever was there with version 1 of a new session's record, expiring with the session. */
 const CREATE = `
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'v', '1', 'd', ARGV[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], 'v', '1', 'd', ARGV[1], ${TAG('ARGV[1]')}, unpack(ARGV, 3))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`;
+
+/** Fields of the hot path's check: version, seal tag, last activity. */
+const CHECK_FIELDS = ['v', 't', 's'];
+/** Fields only the token store writes; `create`'s plain fields may not use them. */
+const OWN_FIELDS = new Set(['v', 'd', 't']);
+
+/** A record opened once: the tag and version it was read at, and whether the current key sealed it. */
+interface OpenedRecord {
+  tag: string;
+  version: number;
+  record: TokenRecord;
+  current: boolean;
+}
 
 /** Outcome of a versioned write. */
 export type WriteResult = 'written' | 'stale';
@@ -58,17 +77,17 @@ export interface SealedWrite {
 
 /**
  * The only module that reads and writes token records. A record is one Redis hash per session,
- * `{ v, d }`: `d` is the AES-GCM-sealed JSON, `v` a version that every write bumps through a
- * compare-and-set script, so a request that read an older copy can never write it back.
+ * `{ v, d, t }`: `d` is the AES-GCM-sealed JSON, `v` a version that every write bumps through a
+ * compare-and-set script, so a request that read an older copy can never write it back, and `t`
+ * the seal tag of `d` (written with it by the same script).
  */
 export class TokenStore {
   /**
-   * Records already opened, by sid, with the ciphertext they were opened from: decrypting and
-   * validating once per version, not per request. Keyed by sid alone and compared by ciphertext
-   * (a string comparison, no allocation): a key made of the sid and the ~3 KB ciphertext cost
-   * ~5 KB of garbage per request.
+   * Records already opened, by sid, with the seal tag and version they were read at: decrypting
+   * and validating once per version, not per request, and the hot path's check of a known record
+   * is `HMGET v t s` (a few bytes) instead of the ~3 KB `d`.
    */
-  readonly #opened = new Lru<string, { sealed: string; record: TokenRecord; current: boolean }>(4096);
+  readonly #opened = new Lru<string, OpenedRecord>(4096);
 
   constructor(
     private readonly redis: Redis,
@@ -86,10 +105,10 @@ export class TokenStore {
   }
 
   /**
-   * Reads a session's record from Redis with one round trip; `undefined` when there is none or it
-   * does not open. Never from the client-side cache: every read that decides a write (a refresh
-   * under the lease, ending a session) comes here, so a refresh token is only ever redeemed as
-   * Redis holds it.
+   * Reads a session's record from Redis with one round trip (`HGETALL`); `undefined` when there
+   * is none or it does not open. Never from any cache of Redis's answer: every read that decides
+   * a write (a refresh under the lease, ending a session) comes here, so a refresh token is only
+   * ever redeemed as Redis holds it.
    */
   async read(sid: string): Promise<VersionedRecord | undefined> {
     return this.#open(sid, await this.redis.hGetAll(tokensKey(this.prefix, sid)));
@@ -97,20 +116,32 @@ export class TokenStore {
 
   /**
    * {@link TokenStore.read} for deciding who a request is (cookie lookup on `/api/*`, `/session`,
-   * upgrades, forward auth): answered from the client-side cache when it is on and fresh, which
-   * Redis invalidates on every change of the key by any instance (docs/adr/0007-client-side-cache.md).
+   * upgrades, forward auth), still one round trip and still Redis's word on the record's state:
+   * - a record this process has opened is checked with `HMGET v t s`; when the version and seal
+   *   tag are the ones it was opened at, it is the same record, else (or when Redis has no `t`:
+   *   a record written before tags existed) the record is read whole, as by {@link TokenStore.read};
+   *   an ended session has no `v` and is gone at once, on every instance;
+   * - with the client-side cache on, the whole hash comes from the cache, which Redis invalidates
+   *   on every change of the key by any instance (docs/adr/0007-client-side-cache.md).
    */
   readForRequest(sid: string): Promise<VersionedRecord | undefined> {
-    // not `async`: without the cache this is `read` itself, with no second promise per request
-    if (!this.cache) return this.read(sid);
-    return this.cache.hGetAll(tokensKey(this.prefix, sid)).then((hash) => this.#open(sid, hash));
+    const key = tokensKey(this.prefix, sid);
+    if (this.cache) return this.cache.hGetAll(key).then((hash) => this.#open(sid, hash));
+    const known = this.#opened.get(sid);
+    if (!known) return this.read(sid);
+    return this.redis.hmGet(key, CHECK_FIELDS).then(([v, t, s]) => {
+      if (v == null) return undefined;
+      if (t !== known.tag || Number(v) !== known.version) return this.read(sid);
+      return found(known, s);
+    });
   }
 
   #open(sid: string, hash: Record<string, string>): VersionedRecord | undefined {
     const version = Number(hash.v);
     if (!hash.d || !Number.isInteger(version)) return undefined;
+    const tag = sealTag(hash.d);
     let opened = this.#opened.get(sid);
-    if (opened?.sealed !== hash.d) {
+    if (opened?.tag !== tag) {
       let json: unknown;
       let current: boolean;
       try {
@@ -122,14 +153,14 @@ export class TokenStore {
       }
       const parsed = tokenRecordSchema.safeParse(json);
       if (!parsed.success) return undefined;
-      opened = { sealed: hash.d, record: parsed.data, current };
+      opened = { tag, version, record: parsed.data, current };
+      this.#opened.set(sid, opened);
+    } else if (opened.version !== version) {
+      // the same seal at another version: a repeated write of a refresh's result (compareAndSetReplicated)
+      opened = { ...opened, version };
       this.#opened.set(sid, opened);
     }
-    const lastSeen = Number(hash.s);
-    const found: VersionedRecord = { version, record: opened.record };
-    if (hash.s && Number.isInteger(lastSeen)) found.lastSeen = lastSeen;
-    if (!opened.current) found.sealedWithPreviousSecret = true;
-    return found;
+    return found(opened, hash.s);
   }
 
   /**
@@ -143,7 +174,7 @@ export class TokenStore {
     const absolute = record.sessionExpiresAt - Math.floor(Date.now() / 1000);
     const ttl = Math.max(1, Math.min(absolute, options.ttlSeconds ?? absolute));
     // one script rather than MULTI: every command goes through the client's deadline (redis/client.ts)
-    const plain = Object.entries(options.plain ?? {}).filter(([field]) => field !== 'v' && field !== 'd');
+    const plain = Object.entries(options.plain ?? {}).filter(([field]) => !OWN_FIELDS.has(field));
     const args = [this.cipher.seal(JSON.stringify(record), sid), String(ttl), ...plain.flat()];
     const replicated = this.replicated;
     if (!replicated) {
@@ -216,6 +247,15 @@ export class TokenStore {
       this.cache?.invalidate(key);
     }
   }
+}
+
+/** What a read returns for an opened record; `s` is the hash's last-activity field. */
+function found(opened: OpenedRecord, s: string | null | undefined): VersionedRecord {
+  const result: VersionedRecord = { version: opened.version, record: opened.record };
+  const lastSeen = Number(s);
+  if (s && Number.isInteger(lastSeen)) result.lastSeen = lastSeen;
+  if (!opened.current) result.sealedWithPreviousSecret = true;
+  return result;
 }
 
 export type { TokenRecord };
