@@ -3,10 +3,11 @@
 //   upstream     a minimal upstream (a fixed small JSON answer)
 //   bare         node:http server piping to the upstream through a keep-alive http.Agent, no auth
 //   bare-undici  node:http server streaming to the upstream through an undici Pool, no auth
-//   floor        bare-undici plus what a correct BFF cannot skip: one HGETALL of the caller's real
-//                session key per request (node-redis 5, like the BFF) and a bearer token of the real
-//                access token's length (`tokenLength`, cut from the hash) attached. No HMAC, no
-//                decryption, no log line: the cost floor of the design.
+//   floor        bare-undici plus what a correct BFF cannot skip: one Redis read of the caller's real
+//                session key per request (node-redis 5, like the BFF; `HMGET v t s`, the BFF's check
+//                of a record it knows, ADR 0001) and a bearer token of the real access token's
+//                length (`tokenLength`) attached. No HMAC, no decryption, no log line: the cost
+//                floor of the design.
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createClient } from 'redis';
 import { Pool } from 'undici';
@@ -85,21 +86,22 @@ if (role === 'upstream') {
   const forward = undiciForwarder(upstreamArg!);
   const redis = createClient({ url: redisUrl });
   await redis.connect();
-  const tokenLength = Number(tokenLengthArg ?? 1000);
+  // a token as long as the real one (the BFF sends the decrypted access token): same header bytes
+  const token = 'x'.repeat(Number(tokenLengthArg ?? 1000));
+  const fields = ['v', 't', 's'];
   listen((req, res) => {
     // the sid between `s:` (URL-encoded `s%3A`) and the signature's dot, not verified
     const cookie = req.headers.cookie ?? '';
     const start = cookie.indexOf('s%3A') + 4;
     const sid = cookie.slice(start, cookie.indexOf('.', start));
-    redis.hGetAll(`${keyPrefix}{${sid}}:tokens`).then(
-      (hash) => {
-        if (!hash.d) {
+    redis.hmGet(`${keyPrefix}{${sid}}:tokens`, fields).then(
+      ([v]) => {
+        if (v == null) {
           res.writeHead(401);
           res.end();
           return;
         }
-        // a token as long as the real one (the BFF sends the decrypted access token): same header bytes
-        forward(req, res, hash.d.slice(3, 3 + tokenLength));
+        forward(req, res, token);
       },
       () => {
         res.writeHead(503);

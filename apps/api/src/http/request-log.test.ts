@@ -1,10 +1,11 @@
+import { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../http-server.js';
 import { createLogger } from '../logger.js';
-import { requestLogger } from './request-log.js';
+import { requestLogger, whenClosed } from './request-log.js';
 
 /** A log destination that keeps every line. */
 function capture() {
@@ -91,5 +92,38 @@ describe('BatchedDestination', () => {
     batched.flushSync();
     expect(chunks[2]).toBe('{"e":5}\n');
     expect(synced).toBe(1);
+  });
+});
+
+describe('close hooks of a response', () => {
+  it('run once each, with the response as this, finished or abandoned, also after Express swapped the prototype', async () => {
+    const ran: string[] = [];
+    const server = createHttpServer((req, res) => {
+      const hook = (name: string) =>
+        function (this: ServerResponse) {
+          ran.push(`${name}:${this === res}:${this.writableFinished}`);
+        };
+      whenClosed(res, hook('a'));
+      whenClosed(res, hook('b'));
+      if (req.url === '/express') Object.setPrototypeOf(res, Object.create(ServerResponse.prototype)); // what Express does
+      whenClosed(res, hook('c'));
+      if (req.url === '/leave') return; // never answered: the caller gives up
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closeServer = () => server.close();
+    const { port } = server.address() as AddressInfo;
+    for (const path of ['/done', '/express']) {
+      ran.length = 0;
+      await raw(port, Buffer.from(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(ran).toEqual(['a:true:true', 'b:true:true', 'c:true:true']);
+    }
+    ran.length = 0;
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET /leave HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ran).toEqual(['a:true:false', 'b:true:false', 'c:true:false']);
   });
 });

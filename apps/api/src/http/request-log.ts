@@ -7,7 +7,28 @@ declare module 'node:http' {
   interface IncomingMessage {
     /** Request id: `X-Request-Id` when the caller sent a sane one, else a new UUID. */
     id?: string;
+    /** `performance.now()` when the request log saw the request (its duration). */
+    startedAt?: number;
   }
+}
+
+/** What runs when a response closes (finished, or the caller left): called with the response as `this`. */
+export type CloseHook = (this: ServerResponse) => void;
+
+/**
+ * Runs `hook` when `res` closes. On a {@link TracedResponse} the hooks of one response share a
+ * single `close` listener: the request log, the in-flight slot and the upstream call's abort each
+ * added their own before, and an emitter with several listeners keeps an array, copies it on
+ * every emit and splices it on every removal (docs/benchmarks.md). Hooks are never removed: a hook
+ * whose work is done must be a no-op (the upstream call's abort checks `writableFinished`).
+ */
+export function whenClosed(res: ServerResponse, hook: CloseHook): void {
+  if (res instanceof TracedResponse) res.addCloseHook(hook);
+  else res.on('close', hook); // a server not made by createHttpServer (supertest)
+}
+
+function runCloseHooks(this: TracedResponse): void {
+  TracedResponse.runCloseHooks(this);
 }
 
 /**
@@ -32,6 +53,28 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export class TracedResponse<Req extends IncomingMessage = IncomingMessage> extends ServerResponse<Req> {
   /** Echoed as `X-Request-Id` when the head is written, unless the head already carries one. */
   requestId: string | undefined = undefined;
+  #closeHooks: CloseHook | CloseHook[] | undefined = undefined;
+
+  /** See {@link whenClosed}. */
+  addCloseHook(hook: CloseHook): void {
+    const hooks = this.#closeHooks;
+    if (hooks === undefined) {
+      this.#closeHooks = hook;
+      this.on('close', runCloseHooks);
+    } else if (typeof hooks === 'function') this.#closeHooks = [hooks, hook];
+    else hooks.push(hook);
+  }
+
+  /**
+   * Runs (once) the hooks added to `res` so far. Static, with the private field: Express gives the
+   * responses it handles its own prototype, which has none of this class's methods.
+   */
+  static runCloseHooks(res: TracedResponse): void {
+    const hooks = res.#closeHooks;
+    res.#closeHooks = undefined;
+    if (typeof hooks === 'function') hooks.call(res);
+    else if (hooks) for (const hook of hooks) hook.call(res);
+  }
 
   override writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
     const id = this.requestId;
@@ -64,26 +107,29 @@ export function requestLogger(logger: Logger, metrics?: Pick<Metrics, 'observeRe
   const fields = bindings ? `${bindings},"reqId":"` : '"reqId":"';
   const info = logger.levels.values.info!;
   const warn = logger.levels.values.warn!;
+  // one function for every response (a close hook gets the response as `this`), no closure per request
+  const logResponse = function (this: ServerResponse) {
+    const req = this.req;
+    const status = this.statusCode;
+    const elapsed = performance.now() - (req.startedAt ?? 0);
+    const finished = this.writableFinished;
+    metrics?.observeRequest(req.url ?? '/', status, finished, elapsed / 1000, this.route);
+    const level = status >= 500 ? warn : info;
+    if (level < logger.levelVal) return;
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    stream.write(
+      `{"level":${level},"time":${Date.now()},${fields}${req.id}","method":"${req.method}","path":${JSON.stringify(query < 0 ? url : url.slice(0, query))},"status":${status},"ms":${Math.round(elapsed * 10) / 10}${finished ? '' : ',"aborted":true'},"msg":"request"}\n`,
+    );
+  };
   return (req: IncomingMessage, res: ServerResponse): string => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
+    req.startedAt = performance.now();
     if (res instanceof TracedResponse) res.requestId = id;
     else res.setHeader('x-request-id', id); // a server not made by createHttpServer (supertest)
-    const started = performance.now();
-    res.on('close', () => {
-      const status = res.statusCode;
-      const elapsed = performance.now() - started;
-      const finished = res.writableFinished;
-      metrics?.observeRequest(req.url ?? '/', status, finished, elapsed / 1000, res.route);
-      const level = status >= 500 ? warn : info;
-      if (level < logger.levelVal) return;
-      const url = req.url ?? '';
-      const query = url.indexOf('?');
-      stream.write(
-        `{"level":${level},"time":${Date.now()},${fields}${id}","method":"${req.method}","path":${JSON.stringify(query < 0 ? url : url.slice(0, query))},"status":${status},"ms":${Math.round(elapsed * 10) / 10}${finished ? '' : ',"aborted":true'},"msg":"request"}\n`,
-      );
-    });
+    whenClosed(res, logResponse);
     return id;
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../deps.js';
 import { sendProblem } from '../http/problem.js';
+import { whenClosed } from '../http/request-log.js';
 import { authorize } from '../routing/access.js';
 import { clearedCookie } from '../session/cookie.js';
 import { REFUSED_METHODS } from './request-target.js';
@@ -30,7 +31,7 @@ export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerRes
   if (!release) {
     return sendProblem(res, 'rate_limited', `At most ${deps.inFlight.max} calls of one caller may be in flight at once.`, { 'retry-after': '1', ...cookie });
   }
-  res.on('close', release); // `on`, not `once`: 'close' fires once, and `once` wraps every listener
+  whenClosed(res, release);
   if (cookie) res.setHeader('set-cookie', cookie['set-cookie']);
   const target = { origin: resolved.origin, path: resolved.upstreamPath, timeoutMs: resolved.route.timeoutMs };
   await deps.tracing.upstreamCall(req, res, target.origin, () => deps.upstream.forward(req, res, target, access.token));

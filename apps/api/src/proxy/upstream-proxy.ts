@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { errors, Pool } from 'undici';
 import type { Logger } from 'pino';
 import { sendProblem } from '../http/problem.js';
+import { whenClosed } from '../http/request-log.js';
 import type { UpstreamErrorKind } from '../observability/metrics.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import type { Forwarding } from './forwarding.js';
@@ -80,10 +81,10 @@ export class UpstreamProxy {
   /** Forwards `req` (with `Authorization: Bearer <accessToken>` when given) and streams the answer into `res`. */
   async forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, accessToken: string | undefined): Promise<void> {
     const abort = new CallSignal();
-    const onClose = () => {
+    // a no-op once the answer is complete (the hook stays: see whenClosed)
+    whenClosed(res, () => {
       if (!res.writableFinished) abort.abort();
-    };
-    res.on('close', onClose);
+    });
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     try {
       await this.#pool(target.origin).stream(
@@ -109,8 +110,6 @@ export class UpstreamProxy {
     } catch (err) {
       if (abort.aborted) return; // the caller went away; nothing to answer
       this.#fail(res, err);
-    } finally {
-      res.off('close', onClose);
     }
   }
 

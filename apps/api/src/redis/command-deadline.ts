@@ -26,6 +26,8 @@ export class CommandDeadlines {
   constructor(
     readonly timeoutMs: number,
     private readonly resolutionMs = 100,
+    /** Told of every command that failed, its own error or the deadline's (no extra promise per command for it). */
+    private readonly onFailure?: (err: unknown) => void,
   ) {}
 
   /** `result`, or a `TimeoutError` when it has not settled within the timeout (+ at most the resolution). */
@@ -41,7 +43,9 @@ export class CommandDeadlines {
           if (this.#unlink(entry)) resolve(value);
         },
         (err: unknown) => {
-          if (this.#unlink(entry)) reject(err as Error);
+          if (!this.#unlink(entry)) return;
+          this.onFailure?.(err);
+          reject(err as Error);
         },
       );
     });
@@ -64,7 +68,9 @@ export class CommandDeadlines {
     while (this.#head && this.#head.at <= now) {
       const reject = this.#head.reject!;
       this.#unlink(this.#head);
-      reject(new TimeoutError());
+      const err = new TimeoutError();
+      this.onFailure?.(err);
+      reject(err);
     }
     if (!this.#head) {
       clearInterval(this.#timer);
@@ -81,29 +87,26 @@ export class CommandDeadlines {
  * client as usual; `commandsQueueMaxLength` bounds what piles up meanwhile. It forwards to
  * whatever client `current()` returns at the time of the call (the cluster client is replaced
  * when it is rebuilt) and tells `onFailure` about every failed command. The wrapper of each
- * method is made once, not on every property access.
+ * method is made once, and found first on every later access (a command stays a method, and the
+ * wrapper resolves the current client per call).
  */
 export function withDeadline<C extends object>(current: () => C, ms: number, onFailure?: (err: unknown) => void): C {
-  const deadlines = new CommandDeadlines(ms);
+  const deadlines = new CommandDeadlines(ms, undefined, onFailure);
   const wrapped = new Map<PropertyKey, (...args: unknown[]) => unknown>();
   return new Proxy(current(), {
     get(_initial, prop) {
+      const known = wrapped.get(prop);
+      if (known) return known;
       const target = current();
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
       if (NOT_COMMANDS.has(prop)) return (value as (...a: unknown[]) => unknown).bind(target);
-      let call = wrapped.get(prop);
-      if (!call) {
-        call = (...args: unknown[]) => {
-          const client = current(); // resolved per call: the client may have been rebuilt since
-          const result: unknown = (Reflect.get(client, prop, client) as (...a: unknown[]) => unknown).apply(client, args);
-          if (!(result instanceof Promise)) return result;
-          const settled = deadlines.track(result);
-          if (onFailure) settled.catch(onFailure);
-          return settled;
-        };
-        wrapped.set(prop, call);
-      }
+      const call = (...args: unknown[]) => {
+        const client = current(); // resolved per call: the client may have been rebuilt since
+        const result: unknown = (Reflect.get(client, prop, client) as (...a: unknown[]) => unknown).apply(client, args);
+        return result instanceof Promise ? deadlines.track(result) : result;
+      };
+      wrapped.set(prop, call);
       return call;
     },
   });
