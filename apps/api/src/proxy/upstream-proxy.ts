@@ -1,7 +1,6 @@
-import type { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { errors, Pool } from 'undici';
+import { errors, Pool, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { sendProblem } from '../http/problem.js';
 import { whenClosed } from '../http/request-log.js';
@@ -18,35 +17,67 @@ export interface UpstreamTarget {
 }
 
 /**
- * The abort signal of one upstream call: the smallest object undici accepts as `signal` (`aborted`
- * and an `abort` listener added with `once` and removed with `removeListener`; undici checks for
- * `on`), one listener at most. An `AbortController`, or an `EventEmitter` with its listener table, per request cost
- * more than the call needs (docs/benchmarks.md).
+ * One call's undici dispatch handler: the upstream's answer written into the caller's response
+ * as it arrives, with backpressure both ways (undici pauses reading the upstream while `res` is
+ * full, and resumes on `drain`). A handler of our own rather than undici's `stream()`: that one
+ * adds a handler object with its async resource, a promise, an `AbortSignal` adapter and
+ * `finished()` listeners to every call, where the response's single close hook does (whenClosed).
+ * @see https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md#dispatcherdispatchoptions-handler
  */
-class CallSignal {
-  aborted = false;
-  #listener: (() => void) | undefined;
+class UpstreamCall implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  /** The caller left before the answer was complete: the call is aborted (when undici starts it, if it has not yet). */
+  #callerGone = false;
+  #done = false;
+  #draining = false;
 
-  once(_event: 'abort', listener: () => void): this {
-    this.#listener = listener;
-    return this;
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly settle: () => void,
+    private readonly fail: (err: unknown) => void,
+  ) {}
+
+  /** The response's close hook: a caller that leaves before the answer is complete aborts the upstream call. */
+  readonly callerLeft = (): void => {
+    if (this.#done || this.res.writableFinished) return;
+    this.#callerGone = true;
+    this.#controller?.abort(new errors.RequestAbortedError());
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#callerGone) controller.abort(new errors.RequestAbortedError());
   }
 
-  on(event: 'abort', listener: () => void): this {
-    return this.once(event, listener);
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx: informational, not passed on
+    try {
+      this.res.writeHead(statusCode, downstreamResponseHeaders(headers));
+    } catch (err) {
+      controller.abort(err as Error); // a header Node refuses to send (invalid characters): answered as a failed upstream
+    }
   }
 
-  removeListener(_event: 'abort', listener: () => void): this {
-    if (this.#listener === listener) this.#listener = undefined;
-    return this;
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.res.write(chunk)) return;
+    controller.pause();
+    if (!this.#draining) {
+      this.#draining = true;
+      this.res.on('drain', () => controller.resume());
+    }
   }
 
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    const listener = this.#listener;
-    this.#listener = undefined;
-    listener?.();
+  onResponseEnd(): void {
+    this.#done = true;
+    this.res.end();
+    this.settle();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (!this.#callerGone) this.fail(err); // else the caller went away: nothing to answer
+    this.settle();
   }
 }
 
@@ -78,39 +109,30 @@ export class UpstreamProxy {
     private readonly metrics?: { upstreamError(kind: UpstreamErrorKind): void },
   ) {}
 
-  /** Forwards `req` (with `Authorization: Bearer <accessToken>` when given) and streams the answer into `res`. */
-  async forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, accessToken: string | undefined): Promise<void> {
-    const abort = new CallSignal();
-    // a no-op once the answer is complete (the hook stays: see whenClosed)
-    whenClosed(res, () => {
-      if (!res.writableFinished) abort.abort();
-    });
+  /**
+   * Forwards `req` (with `Authorization: Bearer <accessToken>` when given) and streams the answer
+   * into `res`; settles once the answer is complete or failed (never rejects: failures are answered).
+   */
+  forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, accessToken: string | undefined): Promise<void> {
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-    try {
-      await this.#pool(target.origin).stream(
+    return new Promise<void>((settle) => {
+      const call = new UpstreamCall(res, settle, (err) => this.#fail(res, err));
+      whenClosed(res, call.callerLeft);
+      this.#pool(target.origin).dispatch(
         {
           path: target.path,
           method: req.method as 'GET',
           headers: upstreamRequestHeaders(req, accessToken, this.forwarding),
           // undici writes any async iterable as a body; its typings list only streams
           body: hasBody ? (this.#watchedBody(req) as unknown as Readable) : null,
-          signal: abort as unknown as EventEmitter,
-          opaque: res,
           // the route's timeout bounds the wait for the response headers only: once they are here,
           // a stream (SSE, chunked) may last and pause as long as it likes; the caller ends it by leaving
           headersTimeout: target.timeoutMs,
           bodyTimeout: 0,
         },
-        ({ statusCode, headers, opaque }) => {
-          const out = opaque as ServerResponse;
-          out.writeHead(statusCode, downstreamResponseHeaders(headers));
-          return out;
-        },
+        call,
       );
-    } catch (err) {
-      if (abort.aborted) return; // the caller went away; nothing to answer
-      this.#fail(res, err);
-    }
+    });
   }
 
   /**
