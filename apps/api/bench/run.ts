@@ -1,13 +1,14 @@
 // `npm run bench`: the BFF next to the upstream alone, a bare node:http proxy (http.Agent), a bare
-// undici proxy and the "floor" program (undici + one HGETALL of the real session key), with many
+// undici proxy and the "floor" program (undici + one Redis read of the real session key), with many
 // signed-in sessions taken round robin, in interleaved rounds; then a refresh storm (many sessions
 // reaching their refresh point together under load). A script, not a test: docs/benchmarks.md.
 //
 //   npm run bench -- [--sessions 2000] [--rounds 3] [--duration 10] [--connections 50]
-//                    [--rate 2000] [--bff name=path/to/server.js]... [--bff-env name:KEY=VALUE]...
+//                    [--rate 2000] [--routes 20] [--bff name=path/to/server.js]... [--bff-env name:KEY=VALUE]...
 //                    [--storm-sessions 500] [--no-storm] [--only-storm]
 //
-// `--rate`: after the rounds at full speed, the same interleaved rounds at this fixed request rate
+// `--routes N`: every BFF gets a route table of N routes (the issue's 20 by default; 1 = `API_UPSTREAM_URL`
+// alone), unless API_ROUTES or API_ROUTES_FILE is set. `--rate`: after the rounds at full speed, the same interleaved rounds at this fixed request rate
 // (every target can serve it), for CPU per request at equal work; `--rate 0` skips them.
 //
 // `--bff` adds a BFF build to compare (e.g. one built from an older commit by
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10' },
     connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
     rate: { type: 'string', default: '2000' },
+    routes: { type: 'string', default: '20' },
     bff: { type: 'string', multiple: true, default: [] },
     'bff-env': { type: 'string', multiple: true, default: [] },
     'storm-sessions': { type: 'string', default: '500' },
@@ -46,11 +48,17 @@ const ROUNDS = Number(args.rounds);
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const RATE = Number(args.rate);
+const ROUTES = Number(args.routes);
 const STORM_SESSIONS = Number(args['storm-sessions']);
 const PREFIX = `bench:${process.pid}:`;
 const SKEW_SECONDS = 60;
 const work = mkdtempSync(join(tmpdir(), 'bff-bench-'));
 
+
+/** `/api` plus `n - 1` routes such as `/api/svc7/v7` (two segments: the lookup walks as deep as it can). */
+function routeTable(n: number, upstreamUrl: string) {
+  return [{ prefix: '/api', upstream: upstreamUrl }, ...Array.from({ length: n - 1 }, (_, i) => ({ prefix: `/api/svc${i}/v${i}`, upstream: `${upstreamUrl}/svc${i}` }))];
+}
 
 interface Target {
   name: string;
@@ -156,6 +164,8 @@ async function main() {
   const bare = start(['--import', 'tsx', 'bench/targets.ts', 'bare', String(ports.bare), upstreamUrl]);
   const bareUndici = start(['--import', 'tsx', 'bench/targets.ts', 'bare-undici', String(ports.bareUndici), upstreamUrl]);
   const passThrough = Object.fromEntries(['API_ROUTES', 'API_ROUTES_FILE'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
+  // the issue's setting: a route table of `--routes` routes, the loaded path on the catch-all `/api` one
+  if (!passThrough.API_ROUTES && !passThrough.API_ROUTES_FILE && ROUTES > 1) passThrough.API_ROUTES = JSON.stringify(routeTable(ROUTES, upstreamUrl));
   const bffs = bffVariants().map((variant, i) => {
     const port = ports.bff + i;
     const url = `http://127.0.0.1:${port}`;
@@ -201,11 +211,11 @@ async function throughput(
     { name: 'upstream directly', url: `http://127.0.0.1:${p.ports.upstream}/hello`, pid: p.upstream.pid!, cookies: false },
     { name: 'bare proxy (node:http + http.Agent)', url: `http://127.0.0.1:${p.ports.bare}/api/hello`, pid: p.bare.pid!, cookies: false },
     { name: 'bare proxy (node:http + undici)', url: `http://127.0.0.1:${p.ports.bareUndici}/api/hello`, pid: p.bareUndici.pid!, cookies: false },
-    { name: 'floor (undici + 1 HGETALL)', url: `http://127.0.0.1:${p.ports.floor}/api/hello`, pid: p.floor.pid!, cookies: true },
+    { name: 'floor (undici + 1 HMGET)', url: `http://127.0.0.1:${p.ports.floor}/api/hello`, pid: p.floor.pid!, cookies: true },
     ...p.bffs.map((b) => ({ name: `BFF ${b.name}`, url: `${b.url}/api/hello`, pid: b.child.pid!, cookies: true })),
   ];
   const redisPid = await redisServerPid();
-  console.log(`Load: autocannon in its own process, ${CONNECTIONS} connections, ${DURATION} s per target, GET, ${SESSIONS} sessions round robin, ${ROUNDS} interleaved rounds\n`);
+  console.log(`Load: autocannon in its own process, ${CONNECTIONS} connections, ${DURATION} s per target, GET, ${SESSIONS} sessions round robin, ${ROUNDS} interleaved rounds; BFF route table: ${process.env.API_ROUTES || process.env.API_ROUTES_FILE ? 'from the environment' : `${Math.max(ROUTES, 1)} route(s)`}\n`);
   // warm-up: JIT, pools, the BFF's caches
   for (const t of targets) await runLoad(t.url, 3, t.cookies ? cookiesFile : undefined);
   const samples = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
