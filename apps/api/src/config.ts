@@ -86,6 +86,8 @@ export interface Config {
   maxRequestsInFlightPerSession: number;
   idpTimeoutMs: number;
   refreshSkewSeconds: number;
+  /** Background refreshes of sessions entering the window together start spread over up to this many seconds (refresh-coordinator.ts). */
+  refreshAheadSpreadSeconds: number;
   logLevel: string;
   /** Whether `GET /metrics` is served, and the Bearer token it then requires (none: open; keep it off the internet). */
   metrics: { enabled: boolean; token?: string };
@@ -160,6 +162,7 @@ const envSchema = z.object({
   MAX_REQUESTS_IN_FLIGHT_PER_SESSION: int(0, 100_000),
   IDP_TIMEOUT_MS: int(100, 60 * 1000),
   REFRESH_SKEW_SECONDS: int(0, 3600),
+  REFRESH_AHEAD_SPREAD_SECONDS: int(0, 3600),
   METRICS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).optional()),
   METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional()),
@@ -359,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRequestsInFlightPerSession: e.MAX_REQUESTS_IN_FLIGHT_PER_SESSION ?? 64,
     idpTimeoutMs: e.IDP_TIMEOUT_MS ?? 10_000,
     refreshSkewSeconds: e.REFRESH_SKEW_SECONDS ?? 60,
+    refreshAheadSpreadSeconds: e.REFRESH_AHEAD_SPREAD_SECONDS ?? 30,
     logLevel: e.LOG_LEVEL ?? 'info',
     metrics: { enabled: e.METRICS_ENABLED !== 'false' && e.METRICS_ENABLED !== '0', token: e.METRICS_TOKEN },
     trustProxy: parseTrustProxy(e.TRUST_PROXY ?? 'loopback'),

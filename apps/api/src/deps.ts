@@ -134,6 +134,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     userSessions,
     refresher: new RefreshCoordinator(redis, tokens, oidc, endSession, logger, {
       skewSeconds: config.refreshSkewSeconds,
+      aheadSpreadSeconds: config.refreshAheadSpreadSeconds,
       maxWaitMs: config.idpTimeoutMs + 5_000,
       observer: metrics,
       ...(replicated ? { replicated } : {}),

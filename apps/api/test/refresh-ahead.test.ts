@@ -7,7 +7,10 @@ import { recordOf, sidOf } from './support/tokens.js';
 
 // 8 s access tokens: the refresh window is their last 4 s (half the lifetime, under the 60 s
 // skew), and a token with more than 2 s left serves while a background refresh runs. Rotation
-// with reuse detection on: a second redemption of one refresh token would fail loudly.
+// with reuse detection on: a second redemption of one refresh token would fail loudly. No spread
+// of background refreshes here (REFRESH_AHEAD_SPREAD_SECONDS=0): these tests time the window's
+// opening; the spread has its own test below.
+const NO_SPREAD = { REFRESH_AHEAD_SPREAD_SECONDS: '0' };
 let idp: SpawnedEmulator;
 let upstream: Awaited<ReturnType<typeof startRecordingUpstream>>;
 let bff: TestBff;
@@ -17,7 +20,7 @@ const secret = testSecret();
 beforeAll(async () => {
   idp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 8, rotateRefreshTokens: true });
   upstream = await startRecordingUpstream();
-  bff = await startBff({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret });
+  bff = await startBff({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret, env: NO_SPREAD });
 });
 afterAll(async () => {
   await bff?.close();
@@ -77,7 +80,7 @@ describe('refresh-ahead: a token inside the refresh window serves while one back
   });
 
   it('requests spread over two instances inside the window cause exactly one grant', async () => {
-    const other = await spawnBff(peerEnv({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret }));
+    const other = await spawnBff({ ...peerEnv({ issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: prefix, sessionSecret: secret }), ...NO_SPREAD });
     try {
       const { cookie } = await signInAs(bff);
       const before = await recordOf(bff, cookie);
@@ -144,4 +147,44 @@ describe('refresh-ahead: a token inside the refresh window serves while one back
       await idp.setBehaviour({ tokenFailureStatus: null });
     }
   });
+});
+
+describe('refresh-ahead spread: sessions entering the window together are refreshed over the spread, not in one second', () => {
+  // 20 s tokens: a 10 s window, of which 8 s serve; the spread is capped at half of that (4 s)
+  let idp20: SpawnedEmulator;
+  let spread: TestBff;
+  beforeAll(async () => {
+    idp20 = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 20 });
+    spread = await startBff({ issuer: idp20.issuer, upstreamUrl: upstream.url, keyPrefix: testPrefix(), sessionSecret: testSecret(), env: { REFRESH_AHEAD_SPREAD_SECONDS: '30' } });
+  });
+  afterAll(async () => {
+    await spread?.close();
+    await idp20?.stop();
+  });
+
+  it('spreads 24 grants over the spread, every request served at once with a valid token, one grant per session', async () => {
+    const cookies = await Promise.all(Array.from({ length: 24 }, async () => (await signInAs(spread)).cookie));
+    const expiries = await Promise.all(cookies.map(async (cookie) => (await recordOf(spread, cookie)).record.accessTokenExpiresAt));
+    // from the moment the last session's window opens: 10 s before its expiry
+    const opens = Math.max(...expiries) * 1000 - 10_000;
+    await sleep(Math.max(0, opens - Date.now()));
+    await idp20.reset();
+    const grantsAt: number[] = [];
+    const slowest: number[] = [];
+    const t0 = Date.now();
+    while (Date.now() - t0 < 5_500) {
+      const started = Date.now();
+      const statuses = await Promise.all(cookies.map((cookie) => call(spread.url, cookie).then((r) => r.status)));
+      slowest.push(Date.now() - started);
+      expect(statuses).toEqual(Array(24).fill(200));
+      const { grants } = await idp20.stats();
+      while (grantsAt.length < grants.refresh_token) grantsAt.push(Date.now() - t0);
+      await sleep(200);
+    }
+    expect(grantsAt).toHaveLength(24); // every session refreshed, once
+    expect((await idp20.stats()).refreshTokenReuse).toBe(0);
+    // not all at the window's opening: the later half of the grants came more than 1.5 s after it
+    expect(grantsAt.filter((ms) => ms > 1_500).length).toBeGreaterThanOrEqual(6);
+    expect(Math.max(...slowest)).toBeLessThan(1_000); // no request waited for a grant
+  }, 40_000);
 });

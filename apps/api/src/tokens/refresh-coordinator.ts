@@ -8,7 +8,7 @@ import type { ReplicatedWrites } from '../redis/replication.js';
 import { recordAfterRefresh } from './grant-to-record.js';
 import { acquireLease, type HeldLease } from './redis-lease.js';
 import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from './refresh-observer.js';
-import { needsRefresh, nowSeconds, type VersionedRecord } from './token-record.js';
+import { needsRefresh, nowSeconds, refreshWindowSeconds, type VersionedRecord } from './token-record.js';
 import type { SealedWrite, TokenStore, WriteResult } from './token-store.js';
 import { errorSummary } from '../logger.js';
 import { internalSpan, redisSpan, type SpanParent } from '../observability/tracing.js';
@@ -39,6 +39,14 @@ export interface RefreshOptions {
   waitMarginSeconds?: number;
   /** After a background refresh failed for a passing reason, no new one for this session before this long. */
   aheadRetryMs?: number;
+  /**
+   * Background refreshes of sessions whose tokens enter the window together (a deploy, a morning
+   * sign-in wave, tokens issued in one burst) start at a per-session offset of up to this many
+   * seconds after the window opens, so the grants spread out instead of landing on the IdP (and
+   * this process) in the same second. Capped at half the part of the window in which a token still
+   * serves, so every refresh starts well before the token must wait. 0: all at the window's opening.
+   */
+  aheadSpreadSeconds?: number;
   /** With replicas (Sentinel, Cluster): the lease and each refresh's result wait for a replica (docs/adr/0005). */
   replicated?: ReplicatedWrites;
   /** Longest a rotated refresh token is kept in hand, retrying its write, when no replica confirmed it. */
@@ -92,7 +100,7 @@ export class RefreshCoordinator {
   async ensureFresh(sid: string, current: VersionedRecord, parent?: SpanParent): Promise<TokenResult> {
     if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
     if (this.#servesWhileRefreshing(current)) {
-      this.#refreshAhead(sid, parent);
+      if (this.#aheadDue(sid, current)) this.#refreshAhead(sid, parent);
       return { kind: 'fresh', current };
     }
     let pending = this.#inflight.get(sid);
@@ -147,7 +155,19 @@ export class RefreshCoordinator {
 
   /** True while the token is valid for more than the wait margin: it can serve during a background refresh. */
   #servesWhileRefreshing(current: VersionedRecord): boolean {
-    return current.record.accessTokenExpiresAt - nowSeconds() > (this.options.waitMarginSeconds ?? 2);
+    return current.record.accessTokenExpiresAt - nowSeconds() > this.#waitMarginSeconds;
+  }
+
+  get #waitMarginSeconds(): number {
+    return this.options.waitMarginSeconds ?? 2;
+  }
+
+  /** Whether this session's background refresh is due: its offset into the window ({@link RefreshOptions.aheadSpreadSeconds}) has passed. */
+  #aheadDue(sid: string, current: VersionedRecord): boolean {
+    const { record } = current;
+    const window = refreshWindowSeconds(record, this.options.skewSeconds);
+    const spread = Math.min(this.options.aheadSpreadSeconds ?? 30, Math.max(0, (window - this.#waitMarginSeconds) / 2));
+    return record.accessTokenExpiresAt - nowSeconds() <= window - spread * spreadFraction(sid);
   }
 
   /**
@@ -276,4 +296,14 @@ export class RefreshCoordinator {
 /** Logs never carry a whole session id. */
 export function redactSid(sid: string): string {
   return `${sid.slice(0, 6)}…`;
+}
+
+/**
+ * Where in the spread a session's background refresh starts, in [0, 1): FNV-1a of the session id,
+ * so every instance puts one session at the same point and sessions spread evenly.
+ */
+export function spreadFraction(sid: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < sid.length; i++) hash = Math.imul(hash ^ sid.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) / 2 ** 32;
 }

@@ -50,6 +50,10 @@ export function nowSeconds(): number {
  * or within half its lifetime when that is shorter (so a 2-minute token is not refreshed on every call).
  */
 export function needsRefresh(record: TokenRecord, skewSeconds: number, now = nowSeconds()): boolean {
-  const window = Math.min(skewSeconds, Math.floor(record.accessTokenLifetime / 2));
-  return record.accessTokenExpiresAt - now <= window;
+  return record.accessTokenExpiresAt - now <= refreshWindowSeconds(record, skewSeconds);
+}
+
+/** The refresh window's length: `REFRESH_SKEW_SECONDS`, or half the token's lifetime when that is shorter. */
+export function refreshWindowSeconds(record: Pick<TokenRecord, 'accessTokenLifetime'>, skewSeconds: number): number {
+  return Math.min(skewSeconds, Math.floor(record.accessTokenLifetime / 2));
 }
