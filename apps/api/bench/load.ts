@@ -13,31 +13,52 @@ interface LoadOptions {
   headers?: Record<string, string>;
   /** Requests per second over all connections (autocannon `overallRate`); none: as fast as the target answers. */
   rate?: number;
+  /** Also report the p99 of each slice of this many seconds (`slices`, `worstSliceP99`): where in a long run the tail was. */
+  sliceSeconds?: number;
 }
 
 const options = JSON.parse(process.argv[2]!) as LoadOptions;
 const cookies = options.cookiesFile ? readFileSync(options.cookiesFile, 'utf8').split('\n').filter(Boolean) : [];
 let next = 0;
 
-const result = await autocannon({
-  url: options.url,
-  connections: options.connections,
-  duration: options.duration,
-  headers: options.headers ?? {},
-  ...(options.rate ? { overallRate: options.rate } : {}),
-  ...(cookies.length
-    ? {
-        requests: [
-          {
-            setupRequest: (req) => {
-              req.headers = { ...req.headers, cookie: cookies[next++ % cookies.length]! };
-              return req;
-            },
-          },
-        ],
-      }
-    : {}),
+/** Latencies (ms) of the responses of each slice, by slice index. */
+const slices: number[][] = [];
+const sliceMs = (options.sliceSeconds ?? 0) * 1000;
+const result = await new Promise<autocannon.Result>((resolve, reject) => {
+  const instance = autocannon(
+    {
+      url: options.url,
+      connections: options.connections,
+      duration: options.duration,
+      headers: options.headers ?? {},
+      ...(options.rate ? { overallRate: options.rate } : {}),
+      ...(cookies.length
+        ? {
+            requests: [
+              {
+                setupRequest: (req) => {
+                  req.headers = { ...req.headers, cookie: cookies[next++ % cookies.length]! };
+                  return req;
+                },
+              },
+            ],
+          }
+        : {}),
+    },
+    (err, done) => (err ? reject(err) : resolve(done)),
+  );
+  if (sliceMs > 0) {
+    const started = Date.now();
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      (slices[Math.floor((Date.now() - started) / sliceMs)] ??= []).push(responseTime);
+    });
+  }
 });
+const p99Of = (latencies: number[]) => {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0);
+};
+const sliced = slices.map((latencies, i) => ({ fromS: i * (options.sliceSeconds ?? 0), n: latencies.length, p99: p99Of(latencies ?? []) })).filter((s) => s.n > 0);
 console.log(
   JSON.stringify({
     rps: result.requests.average,
@@ -48,5 +69,6 @@ console.log(
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     distinctCookies: Math.min(next, cookies.length),
+    ...(sliceMs > 0 ? { slices: sliced, worstSliceP99: Math.max(0, ...sliced.map((s) => s.p99)) } : {}),
   }),
 );
