@@ -34,7 +34,8 @@ export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerRes
   whenClosed(res, release);
   if (cookie) res.setHeader('set-cookie', cookie['set-cookie']);
   const target = { origin: resolved.origin, path: resolved.upstreamPath, timeoutMs: resolved.route.timeoutMs };
-  await deps.tracing.upstreamCall(req, res, target.origin, () => deps.upstream.forward(req, res, target, access.token));
+  if (!deps.tracing.enabled) return deps.upstream.forward(req, res, target, access.token); // no promise: nobody waits for the end
+  await deps.tracing.upstreamCall(req, res, target.origin, () => new Promise<void>((done) => deps.upstream.forward(req, res, target, access.token, done)));
 }
 
 declare module 'node:http' {

@@ -28,18 +28,18 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   /** The caller left before the answer was complete: the call is aborted (when undici starts it, if it has not yet). */
   #callerGone = false;
-  #done = false;
+  #finished = false;
   #draining = false;
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly settle: () => void,
-    private readonly fail: (err: unknown) => void,
+    private readonly proxy: UpstreamProxy,
+    private readonly done: (() => void) | undefined,
   ) {}
 
   /** The response's close hook: a caller that leaves before the answer is complete aborts the upstream call. */
   readonly callerLeft = (): void => {
-    if (this.#done || this.res.writableFinished) return;
+    if (this.#finished || this.res.writableFinished) return;
     this.#callerGone = true;
     this.#controller?.abort(new errors.RequestAbortedError());
   };
@@ -68,16 +68,16 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.#done = true;
+    this.#finished = true;
     this.res.end();
-    this.settle();
+    this.done?.();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    if (this.#done) return;
-    this.#done = true;
-    if (!this.#callerGone) this.fail(err); // else the caller went away: nothing to answer
-    this.settle();
+    if (this.#finished) return;
+    this.#finished = true;
+    if (!this.#callerGone) this.proxy.fail(this.res, err); // else the caller went away: nothing to answer
+    this.done?.();
   }
 }
 
@@ -111,28 +111,27 @@ export class UpstreamProxy {
 
   /**
    * Forwards `req` (with `Authorization: Bearer <accessToken>` when given) and streams the answer
-   * into `res`; settles once the answer is complete or failed (never rejects: failures are answered).
+   * into `res`. Never throws for the call's own failures (they are answered: 502, 504, 408);
+   * `done` runs once the answer is complete or failed (the tracing span's end).
    */
-  forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, accessToken: string | undefined): Promise<void> {
+  forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, accessToken: string | undefined, done?: () => void): void {
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-    return new Promise<void>((settle) => {
-      const call = new UpstreamCall(res, settle, (err) => this.#fail(res, err));
-      whenClosed(res, call.callerLeft);
-      this.#pool(target.origin).dispatch(
-        {
-          path: target.path,
-          method: req.method as 'GET',
-          headers: upstreamRequestHeaders(req, accessToken, this.forwarding),
-          // undici writes any async iterable as a body; its typings list only streams
-          body: hasBody ? (this.#watchedBody(req) as unknown as Readable) : null,
-          // the route's timeout bounds the wait for the response headers only: once they are here,
-          // a stream (SSE, chunked) may last and pause as long as it likes; the caller ends it by leaving
-          headersTimeout: target.timeoutMs,
-          bodyTimeout: 0,
-        },
-        call,
-      );
-    });
+    const call = new UpstreamCall(res, this, done);
+    whenClosed(res, call.callerLeft);
+    this.#pool(target.origin).dispatch(
+      {
+        path: target.path,
+        method: req.method as 'GET',
+        headers: upstreamRequestHeaders(req, accessToken, this.forwarding),
+        // undici writes any async iterable as a body; its typings list only streams
+        body: hasBody ? (this.#watchedBody(req) as unknown as Readable) : null,
+        // the route's timeout bounds the wait for the response headers only: once they are here,
+        // a stream (SSE, chunked) may last and pause as long as it likes; the caller ends it by leaving
+        headersTimeout: target.timeoutMs,
+        bodyTimeout: 0,
+      },
+      call,
+    );
   }
 
   /**
@@ -169,7 +168,8 @@ export class UpstreamProxy {
     return pool;
   }
 
-  #fail(res: ServerResponse, err: unknown) {
+  /** Answers a failed call (its upstream down, slow, or the client's body idle), or cuts a response already under way. */
+  fail(res: ServerResponse, err: unknown): void {
     if (err instanceof ClientBodyIdleError || (err instanceof Error && err.cause instanceof ClientBodyIdleError)) {
       this.logger.info({ event: 'request_body_idle' }, 'client stopped sending its request body');
       sendProblem(res, 'request_timeout', `No part of the request body arrived for ${this.bodyIdleTimeoutMs} ms.`);

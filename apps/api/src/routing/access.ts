@@ -108,8 +108,10 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
   }
   if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
   if (!csrfPassed(req, csrf)) return csrfDenied(csrf);
-  const found = await deps.tracing.child(req, SESSION_READ_SPAN, SESSION_READ_ATTRIBUTES, () => lookupSession(deps, req, res));
+  const found = await (deps.tracing.enabled ? deps.tracing.child(req, SESSION_READ_SPAN, SESSION_READ_ATTRIBUTES, () => lookupSession(deps, req, res)) : lookupSession(deps, req, res));
   if (found.kind === 'anonymous') return found;
+  const usable = deps.refresher.usableNow(found.sid, found.current, traceOf(req));
+  if (usable) return { kind: 'session', sid: found.sid, record: usable.record };
   const result = await deps.refresher.ensureFresh(found.sid, found.current, traceOf(req));
   if (result.kind === 'fresh') return { kind: 'session', sid: found.sid, record: result.current.record };
   // an ended session is nobody: anonymous where the route allows it, 401 elsewhere

@@ -37,6 +37,19 @@ export interface SignedSessionId {
  */
 const verifiedByRing = new WeakMap<readonly string[], Lru<string, SignedSessionId>>();
 
+/** `cookie.parse` options that keep every value as sent (decoded below, only for a cookie not seen before). */
+const RAW = { decode: (value: string) => value };
+
+/** A cookie value URI-decoded as `cookie.parse` decodes by default: as sent when it holds no `%` or does not decode. */
+function uriDecoded(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /**
  * Reads the session id from a raw `Cookie` header without Express (the fast path of `/api/*` and
  * `/session`), checking the signature the way express-session writes it (`s:<sid>.<hmac>`)
@@ -44,22 +57,25 @@ const verifiedByRing = new WeakMap<readonly string[], Lru<string, SignedSessionI
  */
 export function readSignedSessionId(cookieHeader: string | undefined, name: string, secrets: readonly string[]): SignedSessionId | undefined {
   if (!cookieHeader || !cookieHeader.includes(name)) return undefined;
-  let value: string | undefined;
+  let raw: string | undefined;
   try {
-    value = parse(cookieHeader)[name];
+    raw = parse(cookieHeader, RAW)[name];
   } catch {
     return undefined;
   }
-  if (!value?.startsWith('s:')) return undefined;
+  if (raw === undefined) return undefined;
   let verified = verifiedByRing.get(secrets);
   if (!verified) verifiedByRing.set(secrets, (verified = new Lru<string, SignedSessionId>(4096)));
-  const known = verified.get(value);
+  // keyed by the value as sent: a known cookie is not URI-decoded again
+  const known = verified.get(raw);
   if (known) return known;
+  const value = uriDecoded(raw);
+  if (!value.startsWith('s:')) return undefined;
   for (const [i, secret] of secrets.entries()) {
     const sid = signature.unsign(value.slice(2), secret);
     if (typeof sid !== 'string' || sid.length === 0) continue;
     const found = { sid, current: i === 0 };
-    verified.set(value, found); // only cookies whose signature checked out are remembered
+    verified.set(raw, found); // only cookies whose signature checked out are remembered
     return found;
   }
   return undefined;

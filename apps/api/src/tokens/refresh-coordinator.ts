@@ -92,17 +92,27 @@ export class RefreshCoordinator {
   }
 
   /**
+   * {@link RefreshCoordinator.ensureFresh} without waiting, for the hot path: `current` when its
+   * token serves this request as it is (outside the refresh window, or inside it and more than the
+   * wait margin from expiry, starting the session's background refresh when it is due), else
+   * `undefined`: the caller must wait for `ensureFresh`. No promise on the common path.
+   */
+  usableNow(sid: string, current: VersionedRecord, parent?: SpanParent): VersionedRecord | undefined {
+    if (!needsRefresh(current.record, this.options.skewSeconds)) return current;
+    if (!this.#servesWhileRefreshing(current)) return undefined;
+    if (this.#aheadDue(sid, current)) this.#refreshAhead(sid, parent);
+    return current;
+  }
+
+  /**
    * Returns a record whose access token is usable now. Inside the refresh window the current token
    * is returned at once while one background refresh runs; only a token about to expire (or
    * expired) waits for the refresh. `parent` (the request's trace) gets the refresh's spans; a
    * caller that joins a refresh already running adds none.
    */
   async ensureFresh(sid: string, current: VersionedRecord, parent?: SpanParent): Promise<TokenResult> {
-    if (!needsRefresh(current.record, this.options.skewSeconds)) return { kind: 'fresh', current };
-    if (this.#servesWhileRefreshing(current)) {
-      if (this.#aheadDue(sid, current)) this.#refreshAhead(sid, parent);
-      return { kind: 'fresh', current };
-    }
+    const usable = this.usableNow(sid, current, parent);
+    if (usable) return { kind: 'fresh', current: usable };
     let pending = this.#inflight.get(sid);
     if (pending) this.options.observer?.joinedInflight();
     else {
