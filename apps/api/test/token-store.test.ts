@@ -150,17 +150,26 @@ describe('the request path reads a known record by its version and seal tag', ()
     expect(one.calls).toEqual(['hmGet']);
   });
 
-  it('reads whole a record written by a build without tags (rolling upgrade), every time until a tagged write', async () => {
+  it('reads whole, in one round trip, a record written by a build without tags (rolling upgrade), until a tagged write', async () => {
     await a.create('tag-4', record('tagged'));
     await a.readForRequest('tag-4');
     const key = a.keys('tag-4').tokens;
     // what the previous build's compare-and-set wrote: v and d, leaving the old t in place
     await redis.hSet(key, { v: '2', d: cipher.seal(JSON.stringify(record('untagged')), 'tag-4') });
+    one.calls.length = 0;
+    expect(await a.readForRequest('tag-4')).toMatchObject({ version: 2, record: { accessToken: 'untagged' } });
+    expect(one.calls).toEqual(['hmGet', 'hGetAll']); // the check finds the version moved
     for (let i = 0; i < 2; i++) {
       one.calls.length = 0;
       expect(await a.readForRequest('tag-4')).toMatchObject({ version: 2, record: { accessToken: 'untagged' } });
-      expect(one.calls).toEqual(['hmGet', 'hGetAll']);
+      expect(one.calls).toEqual(['hGetAll']); // known untagged: one round trip, not a check bound to fail and a read
     }
+    // a tagged write (this build's compare-and-set) brings the record back to the check
+    expect(await b.compareAndSet('tag-4', 2, record('tagged-again'))).toBe('written');
+    expect(await a.readForRequest('tag-4')).toMatchObject({ version: 3, record: { accessToken: 'tagged-again' } });
+    one.calls.length = 0;
+    expect(await a.readForRequest('tag-4')).toMatchObject({ version: 3, record: { accessToken: 'tagged-again' } });
+    expect(one.calls).toEqual(['hmGet']);
     // and a record created by that build (no t at all)
     await redis.del(key);
     await redis.hSet(key, { v: '1', d: cipher.seal(JSON.stringify(record('created-untagged')), 'tag-4') });

@@ -63,6 +63,8 @@ interface OpenedRecord {
   version: number;
   record: TokenRecord;
   current: boolean;
+  /** Redis held this tag in `t` when the record was read: false for a record written by a build without tags, which the tag check can never confirm. */
+  tagged: boolean;
 }
 
 /** Outcome of a versioned write. */
@@ -118,9 +120,10 @@ export class TokenStore {
    * {@link TokenStore.read} for deciding who a request is (cookie lookup on `/api/*`, `/session`,
    * upgrades, forward auth), still one round trip and still Redis's word on the record's state:
    * - a record this process has opened is checked with `HMGET v t s`; when the version and seal
-   *   tag are the ones it was opened at, it is the same record, else (or when Redis has no `t`:
-   *   a record written before tags existed) the record is read whole, as by {@link TokenStore.read};
-   *   an ended session has no `v` and is gone at once, on every instance;
+   *   tag are the ones it was opened at, it is the same record, else the record is read whole, as
+   *   by {@link TokenStore.read}; an ended session has no `v` and is gone at once, on every instance;
+   * - a record whose `t` did not match its `d` when it was read (written by a build without tags)
+   *   is read whole at once: the check could only fail, and would cost a second round trip;
    * - with the client-side cache on, the whole hash comes from the cache, which Redis invalidates
    *   on every change of the key by any instance (docs/adr/0007-client-side-cache.md).
    */
@@ -128,7 +131,7 @@ export class TokenStore {
     const key = tokensKey(this.prefix, sid);
     if (this.cache) return this.cache.hGetAll(key).then((hash) => this.#open(sid, hash));
     const known = this.#opened.get(sid);
-    if (!known) return this.read(sid);
+    if (!known?.tagged) return this.read(sid);
     return this.redis.hmGet(key, CHECK_FIELDS).then(([v, t, s]) => {
       if (v == null) return undefined;
       if (t !== known.tag || Number(v) !== known.version) return this.read(sid);
@@ -140,6 +143,7 @@ export class TokenStore {
     const version = Number(hash.v);
     if (!hash.d || !Number.isInteger(version)) return undefined;
     const tag = sealTag(hash.d);
+    const tagged = hash.t === tag;
     let opened = this.#opened.get(sid);
     if (opened?.tag !== tag) {
       let json: unknown;
@@ -153,11 +157,11 @@ export class TokenStore {
       }
       const parsed = tokenRecordSchema.safeParse(json);
       if (!parsed.success) return undefined;
-      opened = { tag, version, record: parsed.data, current };
+      opened = { tag, version, record: parsed.data, current, tagged };
       this.#opened.set(sid, opened);
-    } else if (opened.version !== version) {
-      // the same seal at another version: a repeated write of a refresh's result (compareAndSetReplicated)
-      opened = { ...opened, version };
+    } else if (opened.version !== version || opened.tagged !== tagged) {
+      // the same seal at another version (a repeated write of a refresh's result, compareAndSetReplicated) or now tagged
+      opened = { ...opened, version, tagged };
       this.#opened.set(sid, opened);
     }
     return found(opened, hash.s);
