@@ -94,8 +94,9 @@ describe('configuration', () => {
 });
 
 describe('client-side cache', () => {
-  it('is off by default, on with 4096 entries when asked, and sized by REDIS_CLIENT_CACHE_MAX_ENTRIES', () => {
-    expect(loadConfig({}).redisClientCache).toBeUndefined();
+  it('is on by default with 4096 entries, off when asked, and sized by REDIS_CLIENT_CACHE_MAX_ENTRIES', () => {
+    expect(loadConfig({}).redisClientCache).toEqual({ maxEntries: 4096 });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).redisClientCache).toEqual({ maxEntries: 4096 });
     expect(loadConfig({ REDIS_CLIENT_CACHE: 'off' }).redisClientCache).toBeUndefined();
     expect(loadConfig({ REDIS_CLIENT_CACHE: 'on' }).redisClientCache).toEqual({ maxEntries: 4096 });
     expect(loadConfig({ REDIS_CLIENT_CACHE: 'on', REDIS_CLIENT_CACHE_MAX_ENTRIES: '100' }).redisClientCache).toEqual({ maxEntries: 100 });

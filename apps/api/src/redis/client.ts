@@ -9,6 +9,7 @@ import {
   ReconnectStrategyError,
   SocketClosedUnexpectedlyError,
   TimeoutError,
+  type BasicPooledClientSideCache,
   type RedisClientOptions,
   type RedisClientType,
   type RedisClusterType,
@@ -23,10 +24,8 @@ export type Redis = RedisClientType;
 /** Every command waits at most this long: an outage answers 503 within 2 s, never a hang. */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_500;
 
-/** node-redis's client-side cache settings used here: an LRU of at most `maxEntries` replies, no TTL (Redis invalidates). */
-export interface ClientSideCacheSettings {
-  maxEntries: number;
-}
+/** A client-side cache node-redis fills and invalidates (redis/session-read-cache.ts); pooled, so a cluster client takes it too. */
+export type ClientSideCache = BasicPooledClientSideCache;
 
 /** Where Redis is: one server, the seed nodes of a Redis Cluster, or the sentinels of a primary with replicas. */
 export interface RedisTarget {
@@ -79,7 +78,7 @@ export function nodeClientOptions(url: string): RedisClientOptions {
  * script stays in one slot, docs/adr/0001), rebuilt from the seeds when a node stops answering;
  * with sentinels, node-redis's sentinel client (docs/adr/0005-redis-failover.md).
  */
-export function createRedis(target: RedisTarget, logger: Logger, options: { clientSideCache?: ClientSideCacheSettings } = {}): Redis {
+export function createRedis(target: RedisTarget, logger: Logger, options: { clientSideCache?: ClientSideCache } = {}): Redis {
   // RESP3 only where a client-side cache needs its invalidation pushes (redis/session-read-cache.ts)
   const caching = options.clientSideCache ? ({ RESP: 3, clientSideCache: options.clientSideCache } as const) : {};
   if (options.clientSideCache && target.sentinel) throw new Error('the client-side cache is not supported with Sentinel');
@@ -125,7 +124,7 @@ export function createRedis(target: RedisTarget, logger: Logger, options: { clie
   return withDeadline(() => client as unknown as Redis, REDIS_COMMAND_TIMEOUT_MS);
 }
 
-function createClusterClient(url: string, nodes: string[], caching: { RESP?: 3; clientSideCache?: ClientSideCacheSettings }): RedisClusterType {
+function createClusterClient(url: string, nodes: string[], caching: { RESP?: 3; clientSideCache?: ClientSideCache }): RedisClusterType {
   const protocol = new URL(url).protocol;
   const rootNodes = nodes.map((node) => ({ url: /^rediss?:\/\//.test(node) ? node : `${protocol}//${node}` }));
   return createCluster({ rootNodes, defaults: nodeClientOptions(url), ...caching }) as unknown as RedisClusterType;

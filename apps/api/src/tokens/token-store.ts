@@ -1,6 +1,6 @@
 import type { Redis } from '../redis/client.js';
 import type { ReplicatedWrites } from '../redis/replication.js';
-import type { SessionReadCache } from '../redis/session-read-cache.js';
+import { CHECK_FIELDS, type CheckedFields, type SessionReadCache } from '../redis/session-read-cache.js';
 import { SEAL_TAG_CHARS, sealTag, type TokenCipher } from './crypto.js';
 import { sessionKeys, tokensKey } from './keys.js';
 import { Lru } from '../util/lru.js';
@@ -52,8 +52,6 @@ redis.call('HSET', KEYS[1], 'v', '1', 'd', ARGV[1], ${TAG('ARGV[1]')}, unpack(AR
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
-/** Fields of the hot path's check: version, seal tag, last activity. */
-const CHECK_FIELDS = ['v', 't', 's'];
 /** Fields only the token store writes; `create`'s plain fields may not use them. */
 const OWN_FIELDS = new Set(['v', 'd', 't']);
 
@@ -118,25 +116,38 @@ export class TokenStore {
 
   /**
    * {@link TokenStore.read} for deciding who a request is (cookie lookup on `/api/*`, `/session`,
-   * upgrades, forward auth), still one round trip and still Redis's word on the record's state:
+   * upgrades, forward auth), at most one round trip and always Redis's word on the record's state:
    * - a record this process has opened is checked with `HMGET v t s`; when the version and seal
    *   tag are the ones it was opened at, it is the same record, else the record is read whole, as
    *   by {@link TokenStore.read}; an ended session has no `v` and is gone at once, on every instance;
+   * - with the client-side cache on, that check comes from the cache when Redis has not
+   *   invalidated it since it was read (no command at all), and every read goes over the tracked
+   *   connection, so Redis pushes an invalidation when any instance changes, ends or expires the
+   *   session (docs/adr/0007-client-side-cache.md);
    * - a record whose `t` did not match its `d` when it was read (written by a build without tags)
-   *   is read whole at once: the check could only fail, and would cost a second round trip;
-   * - with the client-side cache on, the whole hash comes from the cache, which Redis invalidates
-   *   on every change of the key by any instance (docs/adr/0007-client-side-cache.md).
+   *   is read whole at once: the check could only fail, and would cost a second round trip.
    */
   readForRequest(sid: string): Promise<VersionedRecord | undefined> {
     const key = tokensKey(this.prefix, sid);
-    if (this.cache) return this.cache.hGetAll(key).then((hash) => this.#open(sid, hash));
     const known = this.#opened.get(sid);
-    if (!known?.tagged) return this.read(sid);
-    return this.redis.hmGet(key, CHECK_FIELDS).then(([v, t, s]) => {
-      if (v == null) return undefined;
-      if (t !== known.tag || Number(v) !== known.version) return this.read(sid);
-      return found(known, s);
-    });
+    if (!known?.tagged) return this.#readWhole(sid, key);
+    const cache = this.cache;
+    if (!cache) return this.redis.hmGet(key, CHECK_FIELDS).then((fields) => this.#checked(sid, key, known, fields as unknown as CheckedFields));
+    const hit = cache.peek(key);
+    if (hit) return Promise.resolve(this.#checked(sid, key, known, hit));
+    return cache.check(key).then((fields) => this.#checked(sid, key, known, fields));
+  }
+
+  /** A known record against Redis's `v t s`: the same record, gone, or changed (then read whole). */
+  #checked(sid: string, key: string, known: OpenedRecord, [v, t, s]: CheckedFields): VersionedRecord | undefined | Promise<VersionedRecord | undefined> {
+    if (v == null) return undefined;
+    if (t !== known.tag || Number(v) !== known.version) return this.#readWhole(sid, key);
+    return found(known, s);
+  }
+
+  /** The request path's whole read: over the cache's tracked connection when there is one. */
+  #readWhole(sid: string, key: string): Promise<VersionedRecord | undefined> {
+    return (this.cache ?? this.redis).hGetAll(key).then((hash) => this.#open(sid, hash));
   }
 
   #open(sid: string, hash: Record<string, string>): VersionedRecord | undefined {

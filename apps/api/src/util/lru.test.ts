@@ -27,4 +27,19 @@ describe('Lru', () => {
     expect(lru.get(9_999)).toBe(9_999);
     expect(lru.get(5_000)).toBeUndefined();
   });
+
+  it('forgets a deleted entry in either generation, and every entry on clear', () => {
+    const lru = new Lru<string, number>(4);
+    lru.set('old', 1);
+    lru.set('b', 2);
+    lru.set('c', 3); // 'old' and 'b' are now the previous generation
+    lru.delete('old');
+    lru.delete('c');
+    expect(lru.get('old')).toBeUndefined();
+    expect(lru.get('c')).toBeUndefined();
+    expect(lru.get('b')).toBe(2);
+    lru.clear();
+    expect(lru.size).toBe(0);
+    expect(lru.get('b')).toBeUndefined();
+  });
 });

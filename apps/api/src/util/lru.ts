@@ -35,6 +35,18 @@ export class Lru<K, V> {
     else this.#add(key, value);
   }
 
+  /** Drops one entry. */
+  delete(key: K): void {
+    this.#current.delete(key);
+    this.#previous.delete(key);
+  }
+
+  /** Drops every entry. */
+  clear(): void {
+    this.#current.clear();
+    this.#previous.clear();
+  }
+
   /** Entries held (both generations). */
   get size(): number {
     return this.#current.size + this.#previous.size;
