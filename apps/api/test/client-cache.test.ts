@@ -208,6 +208,46 @@ describe('client-side cache off', () => {
   });
 });
 
+describe('client-side cache, default on, against a Redis that refuses client tracking (an ACL, a managed service, Redis 5)', () => {
+  let redis: TestRedisServer;
+  let a: TestBff;
+
+  /** Connections the server accepted so far (the asking one included). */
+  const connectionsReceived = async () => {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      return Number(/total_connections_received:(\d+)/.exec(await client.info('stats'))?.[1]);
+    } finally {
+      await client.close();
+    }
+  };
+
+  beforeAll(async () => {
+    redis = await TestRedisServer.start();
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    await admin.sendCommand(['ACL', 'SETUSER', 'default', 'on', 'nopass', '~*', '&*', '+@all', '-client|tracking']);
+    await admin.close();
+    [a] = await pair({}, redis.url);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await redis?.stop();
+  });
+
+  it('reads Redis on every call, and gives up the tracking connection instead of retrying it', async () => {
+    const { cookie } = await signInAs(a);
+    const before = await sessionReadCalls(redis.url);
+    for (let i = 0; i < 20; i++) expect((await api(a, cookie)).status).toBe(200);
+    expect(await sessionReadCalls(redis.url)).toBeGreaterThanOrEqual(before + 20);
+    expect(a.deps.sessionReads?.isRefused).toBe(true);
+    const connections = await connectionsReceived();
+    await new Promise((r) => setTimeout(r, 2_500)); // the reconnect strategy retries within a second
+    expect(await connectionsReceived()).toBe(connections + 1); // this count's own connection, nothing else
+  });
+});
+
 describe('client-side cache on a Redis Cluster', () => {
   let cluster: TestRedisCluster;
   let a: TestBff;

@@ -3,6 +3,7 @@ import {
   ClientOfflineError,
   ConnectionTimeoutError,
   DisconnectsClientError,
+  ErrorReply,
   createClient,
   createCluster,
   createSentinel,
@@ -78,12 +79,22 @@ export function nodeClientOptions(url: string): RedisClientOptions {
  * script stays in one slot, docs/adr/0001), rebuilt from the seeds when a node stops answering;
  * with sentinels, node-redis's sentinel client (docs/adr/0005-redis-failover.md).
  */
-export function createRedis(target: RedisTarget, logger: Logger, options: { clientSideCache?: ClientSideCache } = {}): Redis {
+export function createRedis(
+  target: RedisTarget,
+  logger: Logger,
+  options: {
+    clientSideCache?: ClientSideCache;
+    /** Redis answered a connection's handshake with an error (e.g. `HELLO 3` or `CLIENT TRACKING` refused): told instead of "unavailable". */
+    onRefused?: (err: Error) => void;
+  } = {},
+): Redis {
   // RESP3 only where a client-side cache needs its invalidation pushes (redis/session-read-cache.ts)
   const caching = options.clientSideCache ? ({ RESP: 3, clientSideCache: options.clientSideCache } as const) : {};
   if (options.clientSideCache && target.sentinel) throw new Error('the client-side cache is not supported with Sentinel');
   let down = false;
   const onError = (err: Error) => {
+    // a command's error reply rejects that command; one that comes as an event failed a handshake
+    if (options.onRefused && err instanceof ErrorReply) return options.onRefused(err);
     if (!down) logger.warn({ err: { message: err.message, name: err.name } }, 'redis unavailable');
     down = true;
   };

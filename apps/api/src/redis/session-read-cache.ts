@@ -138,13 +138,17 @@ export class SessionReadCache {
   readonly #heartbeatMs: number;
   readonly #maxStalenessMs: number;
   #confirmedAt = 0;
+  #refused = false;
   #pinging = false;
   #timer: NodeJS.Timeout | undefined;
 
+  /** The caching client, behind the same command deadline as every other (redis/client.ts). */
+  private readonly client: Redis;
+  private readonly checks: TrackedChecks;
+
   private constructor(
-    /** The caching client, behind the same command deadline as every other (redis/client.ts). */
-    private readonly client: Redis,
-    private readonly checks: TrackedChecks,
+    target: RedisTarget,
+    maxEntries: number,
     /** The main client: what reads use while the cache is not proven fresh. */
     private readonly direct: Redis,
     private readonly logger: Logger,
@@ -152,13 +156,16 @@ export class SessionReadCache {
   ) {
     this.#heartbeatMs = options.heartbeatMs ?? 100;
     this.#maxStalenessMs = options.maxStalenessMs ?? 500;
+    this.checks = new TrackedChecks(maxEntries);
+    this.client = createRedis(target, logger.child({ redisClient: 'client-side cache' }), {
+      clientSideCache: this.checks,
+      onRefused: (err) => this.refused(err),
+    });
   }
 
   /** A cache of at most `maxEntries` sessions' checks, on its own connection(s) to `target` (one server or a Cluster). */
   static create(target: RedisTarget, maxEntries: number, direct: Redis, logger: Logger, options: FreshnessOptions = {}): SessionReadCache {
-    const checks = new TrackedChecks(maxEntries);
-    const client = createRedis(target, logger.child({ redisClient: 'client-side cache' }), { clientSideCache: checks });
-    return new SessionReadCache(client, checks, direct, logger, options);
+    return new SessionReadCache(target, maxEntries, direct, logger, options);
   }
 
   /** Entries held now (tests, diagnostics). */
@@ -169,6 +176,26 @@ export class SessionReadCache {
   /** True while a heartbeat proved, within `maxStalenessMs`, that no invalidation is outstanding. */
   get fresh(): boolean {
     return Date.now() - this.#confirmedAt <= this.#maxStalenessMs;
+  }
+
+  /**
+   * Redis refused the tracking connection's handshake (no RESP3, or `CLIENT TRACKING` not allowed
+   * by an ACL or a managed service): the cache is off until the process restarts, every lookup
+   * reads Redis through the main client, and the connection stops retrying.
+   */
+  refused(err: Error): void {
+    if (this.#refused) return;
+    this.#refused = true;
+    this.logger.warn(
+      { event: 'redis_client_cache', err: { message: err.message } },
+      'client-side cache off until restart: Redis refused RESP3 client tracking; every lookup reads Redis (REDIS_CLIENT_CACHE=off silences this)',
+    );
+    void this.close();
+  }
+
+  /** True once Redis refused the cache's handshake ({@link SessionReadCache.refused}). */
+  get isRefused(): boolean {
+    return this.#refused;
   }
 
   /** The key's `v t s` without a Redis command: only when the cache is proven fresh and holds them. */
