@@ -55,6 +55,15 @@ describe('the session read cache', () => {
     expect(await cache.check(key)).toEqual([null, null, null]);
   });
 
+  it('a key read while absent is tracked too: its creation invalidates the kept absence', async () => {
+    const key = `${prefix}{absent}:tokens`;
+    expect(await cache.check(key)).toEqual([null, null, null]);
+    expect(cache.peek(key)).toEqual([null, null, null]);
+    await writer.hSet(key, { v: '1', t: 'tag', s: '1' });
+    await settled();
+    expect(cache.peek(key)).toBeUndefined();
+  });
+
   it('never keeps a reply that a write overtook: what it holds is what Redis holds', async () => {
     // The read and the write leave together; when Redis runs the read first, the write's push
     // reaches this process in the same chunk as the read's reply and is applied before the reply's
