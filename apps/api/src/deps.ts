@@ -101,7 +101,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const target = { url: config.redisUrl, clusterNodes: config.redisClusterNodes, sentinel: config.redisSentinel };
   const redis = createRedis(target, logger);
   const replicated = config.redisSentinel || config.redisClusterNodes?.length ? new ReplicatedWrites(redis, config.redisUrl, logger) : undefined;
-  const sessionReads = config.redisClientCache ? SessionReadCache.create(target, config.redisClientCache.maxEntries, redis, logger) : undefined;
+  const sessionReads = config.redisClientCache ? new SessionReadCache(target, config.redisClientCache.maxEntries, redis, logger) : undefined;
   const oidc = new OidcClient(config, logger);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated, sessionReads);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);

@@ -33,20 +33,25 @@ const timed = async <T>(p: Promise<T>) => {
   return { value, ms: Date.now() - t0 };
 };
 
+/** Runs `use` on a short-lived client of the Redis at `url` (counting, configuring). */
+async function withRedis<T>(url: string, use: (client: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
 /**
  * Reads of session hashes the Redis at `url` has served so far (INFO commandstats): `HGETALL`s,
  * and the `HMGET`s with which the token store checks a record it knows (token-store.ts).
  */
 async function sessionReadCalls(url: string): Promise<number> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    const stats = await client.info('commandstats');
-    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-    return calls('hgetall') + calls('hmget');
-  } finally {
-    await client.close();
-  }
+  const stats = await withRedis(url, (client) => client.info('commandstats'));
+  const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+  return calls('hgetall') + calls('hmget');
 }
 
 /** Two instances of one deployment (shared prefix and secret) on `env`'s Redis, cache on unless `env` says otherwise. */
@@ -213,22 +218,11 @@ describe('client-side cache, default on, against a Redis that refuses client tra
   let a: TestBff;
 
   /** Connections the server accepted so far (the asking one included). */
-  const connectionsReceived = async () => {
-    const client = createClient({ url: redis.url });
-    await client.connect();
-    try {
-      return Number(/total_connections_received:(\d+)/.exec(await client.info('stats'))?.[1]);
-    } finally {
-      await client.close();
-    }
-  };
+  const connectionsReceived = async () => Number(/total_connections_received:(\d+)/.exec(await withRedis(redis.url, (client) => client.info('stats')))?.[1]);
 
   beforeAll(async () => {
     redis = await TestRedisServer.start();
-    const admin = createClient({ url: redis.url });
-    await admin.connect();
-    await admin.sendCommand(['ACL', 'SETUSER', 'default', 'on', 'nopass', '~*', '&*', '+@all', '-client|tracking']);
-    await admin.close();
+    await withRedis(redis.url, (client) => client.sendCommand(['ACL', 'SETUSER', 'default', 'on', 'nopass', '~*', '&*', '+@all', '-client|tracking']));
     [a] = await pair({}, redis.url);
   });
   afterAll(async () => {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   redis = createRedis({ url: server.url }, silent);
   writer = createRedis({ url: server.url }, silent);
   await Promise.all([redis.connect(), writer.connect()]);
-  cache = SessionReadCache.create({ url: server.url }, 100, redis, silent, { heartbeatMs: 20 });
+  cache = new SessionReadCache({ url: server.url }, 100, redis, silent, { heartbeatMs: 20 });
   await cache.connect();
   while (!cache.fresh) await new Promise((r) => setTimeout(r, 5)); // the first PONG
 });
@@ -98,7 +98,7 @@ describe('the session read cache', () => {
   it('serves nothing while no heartbeat has proven it fresh', async () => {
     const key = `${prefix}{stale}:tokens`;
     await writer.hSet(key, { v: '1', t: 'tag', s: '1' });
-    const paused = SessionReadCache.create({ url: server.url }, 10, redis, silent, { heartbeatMs: 60_000, maxStalenessMs: 400 });
+    const paused = new SessionReadCache({ url: server.url }, 10, redis, silent, { heartbeatMs: 60_000, maxStalenessMs: 400 });
     await paused.connect();
     try {
       while (!paused.fresh) await new Promise((r) => setTimeout(r, 5)); // the first PONG

@@ -146,26 +146,22 @@ export class SessionReadCache {
   private readonly client: Redis;
   private readonly checks: TrackedChecks;
 
-  private constructor(
+  /** A cache of at most `maxEntries` sessions' checks, on its own connection(s) to `target` (one server or a Cluster). */
+  constructor(
     target: RedisTarget,
     maxEntries: number,
     /** The main client: what reads use while the cache is not proven fresh. */
     private readonly direct: Redis,
     private readonly logger: Logger,
-    options: FreshnessOptions,
+    options: FreshnessOptions = {},
   ) {
     this.#heartbeatMs = options.heartbeatMs ?? 100;
     this.#maxStalenessMs = options.maxStalenessMs ?? 500;
     this.checks = new TrackedChecks(maxEntries);
     this.client = createRedis(target, logger.child({ redisClient: 'client-side cache' }), {
       clientSideCache: this.checks,
-      onRefused: (err) => this.refused(err),
+      onRefused: (err) => this.#refuse(err),
     });
-  }
-
-  /** A cache of at most `maxEntries` sessions' checks, on its own connection(s) to `target` (one server or a Cluster). */
-  static create(target: RedisTarget, maxEntries: number, direct: Redis, logger: Logger, options: FreshnessOptions = {}): SessionReadCache {
-    return new SessionReadCache(target, maxEntries, direct, logger, options);
   }
 
   /** Entries held now (tests, diagnostics). */
@@ -183,7 +179,7 @@ export class SessionReadCache {
    * by an ACL or a managed service): the cache is off until the process restarts, every lookup
    * reads Redis through the main client, and the connection stops retrying.
    */
-  refused(err: Error): void {
+  #refuse(err: Error): void {
     if (this.#refused) return;
     this.#refused = true;
     this.logger.warn(
@@ -193,7 +189,7 @@ export class SessionReadCache {
     void this.close();
   }
 
-  /** True once Redis refused the cache's handshake ({@link SessionReadCache.refused}). */
+  /** True once Redis refused the cache's handshake: the cache is off until the process restarts. */
   get isRefused(): boolean {
     return this.#refused;
   }
