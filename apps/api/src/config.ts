@@ -84,6 +84,16 @@ export interface Config {
   requestBodyIdleTimeoutMs: number;
   /** Calls to `/api/*` one session (or bearer subject) may have in flight on one instance; 0 = no limit. */
   maxRequestsInFlightPerSession: number;
+  /**
+   * `MAX_WEBSOCKETS_PER_SESSION`: open WebSockets (handshakes to the upstream included) one session may
+   * hold on one instance, and one client address without a session; 0 = no limit.
+   */
+  maxWebSocketsPerSession: number;
+  /**
+   * `INTERNAL_PORT` / `INTERNAL_HOST`: the listener for what only the infrastructure may call
+   * (`/auth/check`, `/metrics`, health). Unset: forward auth is off and `/metrics` stays on `PORT`.
+   */
+  internal?: { port: number; host: string };
   idpTimeoutMs: number;
   refreshSkewSeconds: number;
   /** Background refreshes of sessions entering the window together start spread over up to this many seconds (refresh-coordinator.ts). */
@@ -133,6 +143,8 @@ const url = (protocols: string[]) =>
 const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'test', 'production']).optional()),
   PORT: int(0, 65535),
+  INTERNAL_PORT: int(0, 65535),
+  INTERNAL_HOST: optionalString,
   PUBLIC_URL: url(['http:', 'https:']),
   REDIS_URL: url(['redis:', 'rediss:']),
   REDIS_KEY_PREFIX: optionalString,
@@ -160,6 +172,7 @@ const envSchema = z.object({
   UPSTREAM_TIMEOUT_MS: int(1, 10 * 60 * 1000),
   REQUEST_BODY_IDLE_TIMEOUT_MS: int(100, 10 * 60 * 1000),
   MAX_REQUESTS_IN_FLIGHT_PER_SESSION: int(0, 100_000),
+  MAX_WEBSOCKETS_PER_SESSION: int(0, 100_000),
   IDP_TIMEOUT_MS: int(100, 60 * 1000),
   REFRESH_SKEW_SECONDS: int(0, 3600),
   REFRESH_AHEAD_SPREAD_SECONDS: int(0, 3600),
@@ -326,6 +339,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!m2mClient.clientSecret && tableRoutes?.some((r) => r.token === 'client')) {
     problems.push('COGNITO_M2M_CLIENT_SECRET: "client" routes need an app client with a secret (Cognito allows client_credentials only to confidential clients)');
   }
+  if (e.INTERNAL_PORT !== undefined && e.INTERNAL_PORT !== 0 && e.INTERNAL_PORT === port) problems.push('INTERNAL_PORT: must differ from PORT (the internal listener is a second listener)');
+  if (e.INTERNAL_HOST !== undefined && e.INTERNAL_PORT === undefined) problems.push('INTERNAL_PORT: required when INTERNAL_HOST is set');
   const previousSessionSecrets = parsePreviousSecrets(e.PREVIOUS_SESSION_SECRETS, e.SESSION_SECRET, problems);
   const tracing = tracingSettings(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -360,6 +375,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     upstreamTimeoutMs,
     requestBodyIdleTimeoutMs: e.REQUEST_BODY_IDLE_TIMEOUT_MS ?? 20_000,
     maxRequestsInFlightPerSession: e.MAX_REQUESTS_IN_FLIGHT_PER_SESSION ?? 64,
+    maxWebSocketsPerSession: e.MAX_WEBSOCKETS_PER_SESSION ?? 10,
+    ...(e.INTERNAL_PORT !== undefined ? { internal: { port: e.INTERNAL_PORT, host: e.INTERNAL_HOST ?? '127.0.0.1' } } : {}),
     idpTimeoutMs: e.IDP_TIMEOUT_MS ?? 10_000,
     refreshSkewSeconds: e.REFRESH_SKEW_SECONDS ?? 60,
     refreshAheadSpreadSeconds: e.REFRESH_AHEAD_SPREAD_SECONDS ?? 30,

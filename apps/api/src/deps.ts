@@ -25,7 +25,8 @@ import { UserSessionIndex } from './session/user-sessions.js';
 import { TokenCipher } from './tokens/crypto.js';
 import { RefreshCoordinator, type RefreshOptions } from './tokens/refresh-coordinator.js';
 import { TokenStore } from './tokens/token-store.js';
-import { nowSeconds } from './tokens/token-record.js';
+import { nowSeconds, type TokenRecord } from './tokens/token-record.js';
+import { sessionRefusal } from './routing/access.js';
 
 /** Everything a request handler needs; built once per process by {@link createDeps}. */
 export interface Deps {
@@ -89,7 +90,8 @@ export interface DepsOptions {
 /**
  * How often each session with an open WebSocket is read back (one Redis read per session). The
  * session-end channel closes sockets within milliseconds; the sweep is the safety net for a
- * missed message and for sessions that end without anyone ending them (idle timeout).
+ * missed message and for sessions that end without anyone ending them (idle timeout), and it
+ * checks each socket's route policy again (4403 once the session no longer meets it).
  */
 export const LIVE_SWEEP_INTERVAL_MS = 10_000;
 
@@ -108,9 +110,26 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
   const activeSessions = new ActiveSessions(redis, config.redisKeyPrefix, logger, metrics);
-  const live = new LiveConnections(logger);
-  const sessionEnds = new SessionEndChannel(redis, config.redisKeyPrefix, (sid) => live.closeSession(sid), logger);
+  const live = new LiveConnections(logger, config.maxWebSocketsPerSession);
+  const sessionEnds: SessionEndChannel = new SessionEndChannel(
+    redis,
+    config.redisKeyPrefix,
+    {
+      ended: (sid) => live.closeSession(sid),
+      // another instance refreshed a session with sockets here: its groups or scopes may have changed
+      refreshed: (sid) => {
+        if (live.has(sid)) void checkLiveSession(sid, tokens, live).catch(() => undefined);
+      },
+    },
+    logger,
+  );
   const websockets = config.routes.some((r) => r.websocket);
+  const onRefreshed = websockets
+    ? (sid: string, record: TokenRecord) => {
+        live.enforcePolicy(sid, (route) => sessionRefusal(route, record));
+        void sessionEnds.announceRefresh(sid);
+      }
+    : undefined;
   // the instance that ends a session closes its own sockets at once; the others hear it on the channel
   const announceEnd = websockets ? (sid: string) => (live.closeSession(sid), sessionEnds.announce(sid)) : undefined;
   const endSession = activeSessions.tracking(sessionTerminator(tokens, sessions, userSessions, announceEnd));
@@ -138,6 +157,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
       maxWaitMs: config.idpTimeoutMs + 5_000,
       observer: metrics,
       ...(replicated ? { replicated } : {}),
+      ...(onRefreshed ? { onRefreshed } : {}),
       ...options.refresh,
     }),
     bearer: new BearerVerifier(oidc, config.cognito.issuer, config.cognito.clientId, config.idpTimeoutMs),
@@ -177,7 +197,10 @@ function startLiveSessionChecks(deps: Deps): void {
   deps.sessionEnds.start().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'session-end channel: subscribe failed'));
   const isLive = async (sid: string) => {
     const current = await deps.tokens.read(sid);
-    return current !== undefined && current.record.sessionExpiresAt > nowSeconds() && !deps.activity.isIdle(current);
+    const live = current !== undefined && current.record.sessionExpiresAt > nowSeconds() && !deps.activity.isIdle(current);
+    // at least every sweep, whatever pub/sub missed: a session removed from a group loses its sockets (4403)
+    if (live) deps.live.enforcePolicy(sid, (route) => sessionRefusal(route, current.record));
+    return live;
   };
   let running = false;
   deps.liveSweep.timer = setInterval(() => {
@@ -186,6 +209,12 @@ function startLiveSessionChecks(deps: Deps): void {
     void sweepEndedSessions(deps.live.sessions(), isLive, (sid) => deps.live.closeSession(sid)).finally(() => (running = false));
   }, deps.liveSweep.intervalMs);
   deps.liveSweep.timer.unref();
+}
+
+/** Reads a session with sockets on this instance and closes those whose route it no longer meets (4403). */
+async function checkLiveSession(sid: string, tokens: TokenStore, live: LiveConnections): Promise<void> {
+  const current = await tokens.read(sid);
+  if (current) live.enforcePolicy(sid, (route) => sessionRefusal(route, current.record));
 }
 
 /** Closes connections and flushes the spans still queued (shutdown and tests). */

@@ -25,6 +25,9 @@ function prefixProblem(prefix: string): string | undefined {
   const segments = prefix.split('/').slice(1);
   if (segments.some((s) => s === '.' || s === '..')) return 'must not contain . or .. segments';
   if (!segments.every((s) => SEGMENT.test(s))) return 'may only contain letters, digits and -._~!$&\'()*+,;=:@ in its segments';
+  // upstreams read these away (Tomcat and Jetty cut ;params, IIS drops trailing dots): such a
+  // prefix would collide with the route of its shorter reading
+  if (segments.some((s) => s.includes(';') || s.endsWith('.'))) return 'must not contain ";" or end a segment with "." (upstreams read them away)';
   return undefined;
 }
 
@@ -145,9 +148,11 @@ export function parseRouteTable(input: unknown): RouteTableResult {
   input.forEach((entry: unknown, index) => {
     const prefix = typeof entry === 'object' && entry !== null ? (entry as { prefix?: unknown }).prefix : undefined;
     if (typeof prefix !== 'string') return;
-    const first = firstIndexOf.get(prefix);
-    if (first === undefined) firstIndexOf.set(prefix, index);
-    else problems.push({ path: `[${index}].prefix`, message: `duplicates the prefix of route [${first}]` });
+    // prefixes match case-insensitively, so /api/Orders and /api/orders are one prefix
+    const key = prefix.toLowerCase();
+    const first = firstIndexOf.get(key);
+    if (first === undefined) firstIndexOf.set(key, index);
+    else problems.push({ path: `[${index}].prefix`, message: `duplicates the prefix of route [${first}] (prefixes match case-insensitively)` });
   });
   const indexOf = (p: RouteTableProblem) => Number(/^\[(\d+)\]/.exec(p.path)?.[1] ?? -1);
   problems.sort((a, b) => indexOf(a) - indexOf(b)); // stable: a route's problems keep their field order

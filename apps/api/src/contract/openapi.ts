@@ -106,13 +106,15 @@ const authPaths = {
     get: {
       tags: ['auth'],
       operationId: 'forwardAuthCheck',
-      summary: 'Forward auth for an ingress (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)',
+      summary: 'Forward auth for an ingress (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz); internal listener only',
       description:
-        'Decides the original request on a virtual `user` route: its method from `X-Forwarded-Method`, else `X-Original-Method`, else this request\'s own (any method and any path under `/auth/check/` are answered the same way, as Envoy sends them); an unsafe method with the session cookie needs `X-CSRF: 1`. Signed in: `200`, empty body, a fresh access token (refreshed first) and the user headers to copy onto the upstream request. Never a redirect. See docs/forward-auth.md.',
+        'Served only on the internal listener (`INTERNAL_PORT`): on the public port it answers `404` and never carries a token; without `INTERNAL_PORT` forward auth is off. Decides the original request on a virtual `user` route: its method from `X-Forwarded-Method`, else `X-Original-Method`, else this request\'s own (any method and any path under `/auth/check/` are answered the same way, as Envoy sends them); an unsafe method with the session cookie needs `X-CSRF: 1`. Signed in: `200`, empty body, a fresh access token (refreshed first) and the user headers to copy onto the upstream request. Never a redirect. An original URI under `/api` (`X-Forwarded-Uri`, `X-Original-URI`, or the path after `/auth/check`) that a lenient reading would send to a stricter route answers `400`. See docs/forward-auth.md.',
       security: [{ sessionCookie: [] }, { bearerToken: [] }],
       parameters: [
         { name: 'X-Forwarded-Method', in: 'header', required: false, description: 'The original request\'s method (Traefik, or set by nginx).', schema: { type: 'string' } },
         { name: 'X-Original-Method', in: 'header', required: false, description: 'The original request\'s method, when X-Forwarded-Method is absent.', schema: { type: 'string' } },
+        { name: 'X-Forwarded-Uri', in: 'header', required: false, description: 'The original request target (Traefik; nginx may set it too).', schema: { type: 'string' } },
+        { name: 'X-Original-URI', in: 'header', required: false, description: 'The original request target (nginx).', schema: { type: 'string' } },
         { ...csrfParameter, required: false, description: 'Needed with the session cookie when the original method is not GET, HEAD or OPTIONS.' },
         requestIdParameter,
       ],
@@ -121,14 +123,14 @@ const authPaths = {
           description: 'Signed in: copy these headers onto the request to the service.',
           headers: {
             Authorization: { description: '`Bearer <access token>`, refreshed first when it expires soon.', schema: { type: 'string' } },
-            'X-Auth-Request-User': { description: '`cognito:username`, else `sub`.', schema: { type: 'string' } },
-            'X-Auth-Request-Email': { description: 'The email, when known.', schema: { type: 'string' } },
-            'X-Auth-Request-Groups': { description: 'The `cognito:groups`, comma-separated.', schema: { type: 'string' } },
+            'X-Auth-Request-User': { description: '`cognito:username`, else `sub`. Always present.', schema: { type: 'string' } },
+            'X-Auth-Request-Email': { description: 'The email when the IdP verified it (`email_verified: true`), else empty. Always present.', schema: { type: 'string' } },
+            'X-Auth-Request-Groups': { description: 'The `cognito:groups`, comma-separated; empty for none. Always present.', schema: { type: 'string' } },
             ...NO_STORE,
             ...REQUEST_ID_HEADER,
           },
         },
-        ...problems('unauthenticated', 'session_expired', 'invalid_token', 'csrf_header_missing', 'idp_unavailable', 'session_store_unavailable'),
+        ...problems('bad_request', 'unauthenticated', 'session_expired', 'invalid_token', 'csrf_header_missing', 'not_found', 'idp_unavailable', 'session_store_unavailable'),
       },
     },
   },
@@ -306,7 +308,7 @@ const opsPaths = {
       operationId: 'metrics',
       summary: 'Prometheus metrics',
       description:
-        'Prometheus text exposition (see the README, "Observability"). Absent (`404`) with `METRICS_ENABLED=false`; asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set. Keep it off the internet.',
+        'Prometheus text exposition (see the README, "Observability"). With `INTERNAL_PORT` set, served on the internal listener only (`404` on the public port). Absent (`404`) with `METRICS_ENABLED=false`; asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set. Keep it off the internet.',
       security: [{ metricsToken: [] }, {}],
       responses: {
         '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },

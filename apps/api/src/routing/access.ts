@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRoute, ErrorCode } from '@app/shared-types';
+import { clientBucket } from '../abuse/client-bucket.js';
 import type { Deps } from '../deps.js';
 import { hasCsrfHeader } from '../http/csrf.js';
 import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN, traceOf } from '../observability/tracing.js';
@@ -12,6 +13,7 @@ export interface CallerIdentity {
   sub: string;
   /** `cognito:username` (sessions) or `username` (Cognito access tokens), else the subject. */
   username: string;
+  /** Only an address the IdP verified (`email_verified: true`). */
   email?: string;
   groups: readonly string[];
 }
@@ -122,6 +124,14 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
   return { kind: 'denied', code: result.code };
 }
 
+/**
+ * Why the route's `groups` or `scopes` refuse this session as its record is now, or `undefined`
+ * when they allow it: what an open WebSocket is checked against after each refresh.
+ */
+export function sessionRefusal(route: ApiRoute, record: TokenRecord): string | undefined {
+  return policyRefusal(route, sessionClaims(record));
+}
+
 /** Why the route's `groups` or `scopes` refuse these claims, or `undefined` when they allow them. */
 function policyRefusal(route: ApiRoute, claims: CallerClaims): string | undefined {
   if (route.groups && !route.groups.some((g) => claims.groups.includes(g))) return `This route needs membership in one of: ${route.groups.join(', ')}.`;
@@ -153,7 +163,9 @@ function sessionIdentity(record: TokenRecord): CallerIdentity {
   let identity = identityByRecord.get(record);
   if (!identity) {
     const { user } = record;
-    identity = { sub: user.sub, username: user.username ?? user.sub, ...(user.email ? { email: user.email } : {}), groups: sessionClaims(record).groups };
+    // an address the IdP has not verified is anyone's claim: never handed on as the user's email
+    const email = user.email && user.emailVerified === true ? { email: user.email } : {};
+    identity = { sub: user.sub, username: user.username ?? user.sub, ...email, groups: sessionClaims(record).groups };
     identityByRecord.set(record, identity);
   }
   return identity;
@@ -161,7 +173,8 @@ function sessionIdentity(record: TokenRecord): CallerIdentity {
 
 /** The in-flight key of a caller nobody signed in: its address, as far as `TRUST_PROXY` believes it (only computed when needed: it walks the forwarding chain). */
 function anonymousCaller(deps: Deps, req: IncomingMessage): string {
-  return `anonymous:${deps.clientIp(req)}`;
+  // by the rate limiter's bucket: an IPv6 client holds a whole /64, so single addresses would be no limit
+  return `anonymous:${clientBucket(deps.clientIp(req))}`;
 }
 
 function hasSessionCookie(deps: Deps, req: IncomingMessage): boolean {

@@ -20,6 +20,11 @@ export type TestAppConfig = Record<string, string | undefined>;
 export interface TestApp {
   /** The API's request listener (the `/api/*` and `/session` fast path in front of Express). */
   app: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * The internal listener's request listener (`/auth/check`, `/metrics`, health), when the config
+   * sets `INTERNAL_PORT` (any free port: supertest needs none of it).
+   */
+  internalApp?: (req: IncomingMessage, res: ServerResponse) => void;
   deps: Deps;
   config: Config;
   /** This app's own random Redis key prefix; {@link cleanup} deletes everything under it. */
@@ -57,8 +62,8 @@ export async function createTestApp(config: TestAppConfig = {}, options: DepsOpt
   created.set(keyPrefix, loaded.redisUrl);
   const deps = createDeps(loaded, createLogger(loaded.logLevel), options);
   await connectDeps(deps);
-  const { handler } = createApp(deps);
-  return { app: handler, deps, config: loaded, keyPrefix, close: () => closeDeps(deps) };
+  const { handler, internalHandler } = createApp(deps);
+  return { app: handler, ...(internalHandler ? { internalApp: internalHandler } : {}), deps, config: loaded, keyPrefix, close: () => closeDeps(deps) };
 }
 
 /** Who {@link signInAgent} signs in. */
