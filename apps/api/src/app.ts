@@ -4,7 +4,9 @@ import express, { type Express } from 'express';
 import session from 'express-session';
 import type { Deps } from './deps.js';
 import { authGuards } from './abuse/auth-guards.js';
+import { adminRoutes } from './admin/admin-routes.js';
 import { authRoutes } from './auth/auth-routes.js';
+import { backchannelLogoutRoutes } from './auth/backchannel-logout.js';
 import { openApiRoutes } from './contract/openapi-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { answerError, errorSink } from './http/error-sink.js';
@@ -60,6 +62,7 @@ export function createApp(deps: Deps): App {
   app.use(openApiRoutes(deps));
   app.use(authGuards(deps)); // body cap and rate limits, before express-session touches Redis
   app.use(authRoutes(deps, sessionMiddleware));
+  app.use(backchannelLogoutRoutes(deps, deps.logoutTokens));
   app.use(sessionsRoutes(deps));
   if (deps.config.serveWeb) app.use(webRoutes(deps.config, () => deps.oidc.authorizationOrigin));
   app.use((_req, _res, next) => next(new AppError('not_found')));
@@ -108,6 +111,7 @@ function createInternalHandler(deps: Deps, logRequest: Listener, fast: FastRunne
   internal.set('trust proxy', deps.config.trustProxy);
   internal.use(healthRoutes(deps));
   internal.use(metricsRoutes(deps));
+  internal.use(adminRoutes(deps)); // DELETE /admin/users/{sub}/sessions, only with ADMIN_SCOPE
   internal.use((_req, _res, next) => next(new AppError('not_found')));
   internal.use(errorSink(deps.logger));
   return (req, res) => {

@@ -94,6 +94,11 @@ export interface Config {
    * (`/auth/check`, `/metrics`, health). Unset: forward auth is off and `/metrics` stays on `PORT`.
    */
   internal?: { port: number; host: string };
+  /**
+   * `ADMIN_SCOPE` / `ADMIN_CLIENT_IDS`: `DELETE /admin/users/{sub}/sessions` on the internal listener
+   * accepts `client_credentials` tokens of these app clients carrying this scope. Unset: the route is off.
+   */
+  admin?: { scope: string; clientIds: readonly string[] };
   idpTimeoutMs: number;
   refreshSkewSeconds: number;
   /** Background refreshes of sessions entering the window together start spread over up to this many seconds (refresh-coordinator.ts). */
@@ -145,6 +150,8 @@ const envSchema = z.object({
   PORT: int(0, 65535),
   INTERNAL_PORT: int(0, 65535),
   INTERNAL_HOST: optionalString,
+  ADMIN_SCOPE: z.preprocess(emptyToUndefined, z.string().regex(/^\S+$/, 'must be one scope (no spaces)').optional()),
+  ADMIN_CLIENT_IDS: optionalString,
   PUBLIC_URL: url(['http:', 'https:']),
   REDIS_URL: url(['redis:', 'rediss:']),
   REDIS_KEY_PREFIX: optionalString,
@@ -341,6 +348,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.INTERNAL_PORT !== undefined && e.INTERNAL_PORT !== 0 && e.INTERNAL_PORT === port) problems.push('INTERNAL_PORT: must differ from PORT (the internal listener is a second listener)');
   if (e.INTERNAL_HOST !== undefined && e.INTERNAL_PORT === undefined) problems.push('INTERNAL_PORT: required when INTERNAL_HOST is set');
+  const adminClientIds = listOf(e.ADMIN_CLIENT_IDS);
+  if (e.ADMIN_SCOPE && adminClientIds.length === 0) problems.push('ADMIN_CLIENT_IDS: required with ADMIN_SCOPE (the app clients whose client_credentials tokens may end sessions)');
+  if (!e.ADMIN_SCOPE && adminClientIds.length > 0) problems.push('ADMIN_SCOPE: required with ADMIN_CLIENT_IDS');
+  if (e.ADMIN_SCOPE && e.INTERNAL_PORT === undefined) problems.push('INTERNAL_PORT: required with ADMIN_SCOPE (the admin route is served on the internal listener only)');
   const previousSessionSecrets = parsePreviousSecrets(e.PREVIOUS_SESSION_SECRETS, e.SESSION_SECRET, problems);
   const tracing = tracingSettings(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -377,6 +388,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRequestsInFlightPerSession: e.MAX_REQUESTS_IN_FLIGHT_PER_SESSION ?? 64,
     maxWebSocketsPerSession: e.MAX_WEBSOCKETS_PER_SESSION ?? 10,
     ...(e.INTERNAL_PORT !== undefined ? { internal: { port: e.INTERNAL_PORT, host: e.INTERNAL_HOST ?? '127.0.0.1' } } : {}),
+    ...(e.ADMIN_SCOPE ? { admin: { scope: e.ADMIN_SCOPE, clientIds: Object.freeze(adminClientIds) } } : {}),
     idpTimeoutMs: e.IDP_TIMEOUT_MS ?? 10_000,
     refreshSkewSeconds: e.REFRESH_SKEW_SECONDS ?? 60,
     refreshAheadSpreadSeconds: e.REFRESH_AHEAD_SPREAD_SECONDS ?? 30,

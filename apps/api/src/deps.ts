@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { RedisStore } from 'connect-redis';
 import type { Config } from './config.js';
 import { BearerVerifier } from './auth/bearer-verifier.js';
+import { IdpKeys } from './auth/idp-keys.js';
+import { LogoutTokenVerifier } from './auth/logout-token.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { ActiveSessions } from './observability/active-sessions.js';
 import { Metrics } from './observability/metrics.js';
@@ -42,6 +44,12 @@ export interface Deps {
   sessions: RedisStore;
   refresher: RefreshCoordinator;
   bearer: BearerVerifier;
+  /** Verifies the admin route's tokens (`ADMIN_CLIENT_IDS`); unset when `ADMIN_SCOPE` is. */
+  adminBearer?: BearerVerifier;
+  /** The IdP's signing keys: bearer tokens and back-channel logout tokens are verified against them. */
+  idpKeys: IdpKeys;
+  /** Verifies back-channel logout tokens (`POST /auth/backchannel-logout`), `jti` replay refused across instances. */
+  logoutTokens: LogoutTokenVerifier;
   upstream: UpstreamProxy;
   /** Per-session cap on `/api/*` calls in flight on this instance. */
   inFlight: InFlightLimiter;
@@ -105,6 +113,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const replicated = config.redisSentinel || config.redisClusterNodes?.length ? new ReplicatedWrites(redis, config.redisUrl, logger) : undefined;
   const sessionReads = config.redisClientCache ? new SessionReadCache(target, config.redisClientCache.maxEntries, redis, logger) : undefined;
   const oidc = new OidcClient(config, logger);
+  const idpKeys = new IdpKeys(oidc, config.idpTimeoutMs);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated, sessionReads);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
   const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets);
@@ -160,7 +169,14 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
       ...(onRefreshed ? { onRefreshed } : {}),
       ...options.refresh,
     }),
-    bearer: new BearerVerifier(oidc, config.cognito.issuer, config.cognito.clientId, config.idpTimeoutMs),
+    idpKeys,
+    logoutTokens: new LogoutTokenVerifier(idpKeys, redis, config.redisKeyPrefix, config.cognito.issuer, config.cognito.clientId, async () => {
+      const announced = (await oidc.configuration()).serverMetadata().id_token_signing_alg_values_supported ?? ['RS256'];
+      // asymmetric only: `none` and the HS* family (keyed with our client secret) never sign a logout token we accept
+      return announced.filter((alg) => alg !== 'none' && !alg.startsWith('HS'));
+    }),
+    bearer: new BearerVerifier(idpKeys, config.cognito.issuer, config.cognito.clientId),
+    ...(config.admin ? { adminBearer: new BearerVerifier(idpKeys, config.cognito.issuer, config.admin.clientIds) } : {}),
     upstream: new UpstreamProxy(forwarding, config.requestBodyIdleTimeoutMs, logger, metrics),
     inFlight: new InFlightLimiter(config.maxRequestsInFlightPerSession),
     routes: new RouteTable(config.routes),

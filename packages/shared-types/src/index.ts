@@ -37,6 +37,8 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   session_expired: 401,
   invalid_token: 401,
+  /** The route's `maxAuthAgeSeconds` is not met: sign in again through the problem's `loginUrl`. */
+  step_up_required: 401,
   csrf_header_missing: 403,
   forbidden: 403,
   invalid_callback: 400,
@@ -74,6 +76,8 @@ export interface ProblemDetails {
   code: ErrorCode;
   /** Echo of the request id, when the API assigned one. */
   requestId?: string;
+  /** `step_up_required`: where to send the browser to sign in again (`/auth/login?prompt=login&max_age=…&returnTo=…`). */
+  loginUrl?: string;
 }
 
 /** Media type of every error body. */
@@ -111,6 +115,11 @@ export interface SessionInfo {
 /** Body of `GET /sessions`: the signed-in user's live sessions, oldest first. */
 export interface SessionListResponse {
   sessions: SessionInfo[];
+}
+
+/** Body of `DELETE /admin/users/{sub}/sessions` (internal listener): how many sessions ended. */
+export interface AdminEndSessionsResponse {
+  ended: number;
 }
 
 /** Values of `authError` on `/?authError=` after a failed sign-in. */

@@ -81,6 +81,12 @@ export const apiRouteSchema = z
       .max(MAX_ROUTE_TIMEOUT_MS, `must be a whole number of milliseconds between 1 and ${MAX_ROUTE_TIMEOUT_MS}`)
       .optional(),
     websocket: z.boolean({ error: 'must be true or false' }).default(false),
+    maxAuthAgeSeconds: z
+      .number({ error: 'must be a whole number of seconds between 1 and 31536000' })
+      .int('must be a whole number of seconds between 1 and 31536000')
+      .min(1, 'must be a whole number of seconds between 1 and 31536000')
+      .max(31_536_000, 'must be a whole number of seconds between 1 and 31536000')
+      .optional(),
   })
   .superRefine((route, ctx) => {
     const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
@@ -93,6 +99,10 @@ export const apiRouteSchema = z
     if (route.groups && token === 'none') issue('groups', 'not allowed on a "none" route (it checks no user)');
     if (route.groups && token === 'user-or-anonymous') issue('groups', 'not allowed on a "user-or-anonymous" route (anonymous callers would skip it)');
     if (route.groups && token === 'client' && route.anonymous) issue('groups', 'not allowed on an anonymous "client" route (it checks no user)');
+    // step-up asks for a recent sign-in: a route that lets anonymous callers through cannot ask it
+    if (route.maxAuthAgeSeconds !== undefined && (token === 'none' || token === 'user-or-anonymous' || (token === 'client' && route.anonymous))) {
+      issue('maxAuthAgeSeconds', 'only on routes whose callers must be signed in ("user", or "client" without anonymous)');
+    }
   });
 
 /** A route as written in the configuration (defaults not applied). */

@@ -27,8 +27,10 @@ export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Route
 }
 
 async function login(deps: Deps, req: Request, res: Response) {
-  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl));
-  const url = await deps.oidc.buildAuthorizationUrl(tx, signInParameters(req.query));
+  const parameters = signInParameters(req.query);
+  const maxAge = parameters.max_age === undefined ? undefined : Number(parameters.max_age);
+  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl), Date.now(), maxAge);
+  const url = await deps.oidc.buildAuthorizationUrl(tx, parameters);
   req.session.logins = addPending(req.session.logins, tx);
   // an anonymous attempt (and its cookie) lives as long as its transaction, not a whole session;
   // a signed-in session that starts another sign-in keeps its own lifetime

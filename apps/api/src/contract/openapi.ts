@@ -134,6 +134,37 @@ const authPaths = {
       },
     },
   },
+  '/auth/backchannel-logout': {
+    post: {
+      tags: ['auth'],
+      operationId: 'backchannelLogout',
+      summary: 'OpenID Connect Back-Channel Logout 1.0 (called by the identity provider)',
+      description:
+        'The IdP posts a `logout_token` (a JWT signed like an ID token). It is verified: signature against the JWKS, `iss`, `aud` = this client, `iat` not in the future and at most 5 minutes old, a `jti` not seen before on any instance, the back-channel `events` member, no `nonce`, `sub` and/or `sid`. The sessions it names end on every instance (by `sid` when the session\'s ID token carried one, else every session of `sub`): refresh tokens revoked, sockets closed with `4401`. Cognito does not send these; most other OpenID providers can. See docs/ending-sessions.md.',
+      security: [],
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', description: 'The logout token (JWT).' } } },
+          },
+        },
+      },
+      responses: {
+        '200': { description: 'The sessions it names have ended (or there were none).', headers: { ...NO_STORE } },
+        '400': {
+          description: 'The logout token was refused (as the spec asks: an OAuth-style error body, not problem+json).',
+          headers: { ...NO_STORE },
+          content: {
+            'application/json': {
+              schema: { type: 'object', required: ['error'], properties: { error: { type: 'string', enum: ['invalid_request'] }, error_description: { type: 'string' } } },
+            },
+          },
+        },
+        ...problems('payload_too_large', 'idp_unavailable', 'session_store_unavailable'),
+      },
+    },
+  },
   '/auth/logout': {
     post: {
       tags: ['auth'],
@@ -208,6 +239,7 @@ const API_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch']
 const API_PROBLEMS = problems(
   'bad_request',
   'unauthenticated',
+  'step_up_required',
   'session_expired',
   'invalid_token',
   'csrf_header_missing',
@@ -235,6 +267,7 @@ function routePolicy(route: ApiRoute): string {
   const rules = [
     route.groups ? `Callers must be in one of the groups ${route.groups.map((g) => `\`${g}\``).join(', ')} (else \`403 forbidden\`).` : '',
     route.token !== 'client' && route.scopes ? `The access token must carry every scope of ${route.scopes.map((x) => `\`${x}\``).join(', ')} (else \`403 forbidden\`).` : '',
+    route.maxAuthAgeSeconds !== undefined ? `Step-up: the user must have signed in within the last ${route.maxAuthAgeSeconds} seconds (else \`401 step_up_required\` with \`loginUrl\`).` : '',
   ];
   return [who[route.token], ...rules, `The upstream gets ${route.timeoutMs} ms to answer with its headers.`].filter(Boolean).join(' ');
 }
@@ -299,6 +332,21 @@ const opsPaths = {
       responses: {
         '200': { description: "Redis answers and the IdP's discovery document is loaded.", headers: NO_STORE, content: json('ReadyResponse') },
         ...problems('session_store_unavailable', 'idp_unavailable', 'shutting_down'),
+      },
+    },
+  },
+  '/admin/users/{sub}/sessions': {
+    delete: {
+      tags: ['operations'],
+      operationId: 'endUserSessions',
+      summary: "End every session of a user (back ends; internal listener only)",
+      description:
+        'Served on the internal listener (`INTERNAL_PORT`) only, and only with `ADMIN_SCOPE` set (else `404`). Needs a `client_credentials` access token of the pool issued to one of `ADMIN_CLIENT_IDS` and carrying `ADMIN_SCOPE`. Ends every session of the user on every instance: refresh tokens revoked, sockets closed with `4401`. Typical use: a back end disables a user in Cognito (`AdminDisableUser`, `AdminUserGlobalSignOut`) and calls this, so open tabs and sockets end at once.',
+      security: [{ adminToken: [] }],
+      parameters: [{ name: 'sub', in: 'path', required: true, description: "The user's `sub`.", schema: { type: 'string', maxLength: 255 } }, requestIdParameter],
+      responses: {
+        '200': { description: 'How many sessions ended.', headers: { ...NO_STORE }, content: { 'application/json': { schema: { $ref: '#/components/schemas/AdminEndSessionsResponse' } } } },
+        ...problems('bad_request', 'unauthenticated', 'invalid_token', 'forbidden', 'not_found', 'idp_unavailable', 'session_store_unavailable'),
       },
     },
   },
@@ -368,6 +416,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): Json {
         csrfHeader: { type: 'apiKey', in: 'header', name: 'X-CSRF', description: 'The constant `1`, required with the cookie.' },
         bearerToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Cognito access token issued to this app client (other clients).' },
         metricsToken: { type: 'http', scheme: 'bearer', description: '`METRICS_TOKEN`, when it is set.' },
+        adminToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A `client_credentials` access token of an `ADMIN_CLIENT_IDS` app client with `ADMIN_SCOPE`.' },
       },
     },
   };

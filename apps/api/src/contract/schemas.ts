@@ -5,6 +5,7 @@ import {
   type ErrorCode,
   type LogoutResponse,
   type ProblemDetails,
+  type AdminEndSessionsResponse,
   type SessionInfo,
   type SessionListResponse,
   type SessionResponse,
@@ -52,6 +53,7 @@ export const problemDetailsSchema = z
     detail: z.string().optional(),
     code: errorCodeSchema,
     requestId: z.string().optional().describe('Echo of the request id (`X-Request-Id`).'),
+    loginUrl: z.string().optional().describe('`step_up_required` only: where to send the browser to sign in again (`/auth/login?prompt=login&max_age=…&returnTo=…`).'),
   })
   .describe('Every error of the API, as `application/problem+json`.');
 
@@ -77,6 +79,11 @@ export const logoutResponseSchema = z
   .strictObject({ logoutUrl: z.url().describe("Where the browser goes next to end the IdP's own session.") })
   .describe('The local session is gone; the browser should navigate to `logoutUrl`.');
 
+/** Body of `DELETE /admin/users/{sub}/sessions` (internal listener). */
+export const adminEndSessionsResponseSchema = z
+  .strictObject({ ended: z.number().int().min(0).describe('Sessions ended (on every instance).') })
+  .describe("The user's sessions are gone: refresh tokens revoked, sockets closed with 4401.");
+
 /** Body of `GET /healthz`. */
 export const healthResponseSchema = z.strictObject({ status: z.literal('ok') }).describe('The process runs.');
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
@@ -98,6 +105,7 @@ export const COMPONENT_SCHEMAS = {
   ProblemDetails: problemDetailsSchema,
   SessionInfo: sessionInfoSchema,
   SessionListResponse: sessionListResponseSchema,
+  AdminEndSessionsResponse: adminEndSessionsResponseSchema,
   LogoutRequest: logoutRequestSchema,
   LogoutResponse: logoutResponseSchema,
   HealthResponse: healthResponseSchema,
@@ -117,4 +125,5 @@ export type _ProblemDetailsPinned = Pin<Same<Pick<z.infer<typeof problemDetailsS
 export type _ProblemDetailsKeysPinned = Pin<Same<keyof typeof problemDetailsSchema.shape, keyof ProblemDetails>>;
 export type _SessionListResponsePinned = Pin<Same<z.infer<typeof sessionListResponseSchema>, SessionListResponse>>;
 export type _SessionInfoPinned = Pin<Same<z.infer<typeof sessionInfoSchema>, SessionInfo>>;
+export type _AdminEndSessionsResponsePinned = Pin<Same<z.infer<typeof adminEndSessionsResponseSchema>, AdminEndSessionsResponse>>;
 export type _LogoutResponsePinned = Pin<Same<z.infer<typeof logoutResponseSchema>, LogoutResponse>>;

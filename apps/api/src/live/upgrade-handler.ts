@@ -6,7 +6,7 @@ import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@app/shared-
 import { clientBucket } from '../abuse/client-bucket.js';
 import type { Deps } from '../deps.js';
 import { toAppError } from '../http/error-sink.js';
-import { problemBody } from '../http/problem.js';
+import { problemBody, type ProblemMembers } from '../http/problem.js';
 import { upstreamRequestHeaders } from '../proxy/headers.js';
 import { authorize, type Access } from '../routing/access.js';
 import type { RouteMatch } from '../routing/route-table.js';
@@ -31,9 +31,9 @@ const MAX_REFUSAL_BODY = 64 * 1024;
 export async function handleUpgrade(deps: Deps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   socket.on('error', () => undefined);
   const url = req.url ?? '/';
-  const refuse = (code: ErrorCode, detail?: string, headers: Record<string, string> = {}) => {
+  const refuse = (code: ErrorCode, detail?: string, headers: Record<string, string> = {}, members?: ProblemMembers) => {
     deps.logger.info({ event: 'websocket', outcome: 'refused', code, route: routeLabel }, 'WebSocket handshake refused');
-    writeProblem(socket, code, detail, headers);
+    writeProblem(socket, code, detail, headers, members);
   };
   let routeLabel: string | undefined = undefined;
   if (deps.live.shuttingDown) return refuse('shutting_down', 'This instance is shutting down; connect again.', { 'retry-after': '1' });
@@ -55,7 +55,7 @@ export async function handleUpgrade(deps: Deps, req: IncomingMessage, socket: Du
     return refuse(appError.code, appError.detail);
   }
   const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
-  if (access.kind === 'denied') return refuse(access.code, access.detail, cookie);
+  if (access.kind === 'denied') return refuse(access.code, access.detail, cookie, access.members);
   if (socket.destroyed) return; // the client left while we were deciding
   // per session, else per client address (bearer and anonymous callers): sockets and handshakes under way
   // an IPv6 client is counted by its /64, as the rate limiter counts it (one subscriber holds a whole /64)
@@ -163,9 +163,9 @@ function relayRefusal(client: Socket, res: IncomingMessage): void {
 }
 
 /** Writes a problem+json response on a socket that was never handed to an HTTP response, then closes it. */
-function writeProblem(socket: Duplex, code: ErrorCode, detail?: string, headers: Record<string, string> = {}): void {
+function writeProblem(socket: Duplex, code: ErrorCode, detail?: string, headers: Record<string, string> = {}, members?: ProblemMembers): void {
   const status = ERROR_STATUS[code];
-  const body = JSON.stringify(problemBody(code, detail));
+  const body = JSON.stringify(problemBody(code, detail, members));
   const lines = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
     `content-type: ${PROBLEM_CONTENT_TYPE}`,
