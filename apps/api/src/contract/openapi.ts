@@ -106,6 +106,7 @@ const authPaths = {
     get: {
       tags: ['auth'],
       operationId: 'forwardAuthCheck',
+      'x-internal-listener': true,
       summary: 'Forward auth for an ingress (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz); internal listener only',
       description:
         'Served only on the internal listener (`INTERNAL_PORT`): on the public port it answers `404` and never carries a token; without `INTERNAL_PORT` forward auth is off. Decides the original request on a virtual `user` route: its method from `X-Forwarded-Method`, else `X-Original-Method`, else this request\'s own (any method and any path under `/auth/check/` are answered the same way, as Envoy sends them); an unsafe method with the session cookie needs `X-CSRF: 1`. Signed in: `200`, empty body, a fresh access token (refreshed first) and the user headers to copy onto the upstream request. Never a redirect. An original URI under `/api` (`X-Forwarded-Uri`, `X-Original-URI`, or the path after `/auth/check`) that a lenient reading would send to a stricter route answers `400`. See docs/forward-auth.md.',
@@ -339,6 +340,7 @@ const opsPaths = {
     delete: {
       tags: ['operations'],
       operationId: 'endUserSessions',
+      'x-internal-listener': true,
       summary: "End every session of a user (back ends; internal listener only)",
       description:
         'Served on the internal listener (`INTERNAL_PORT`) only, and only with `ADMIN_SCOPE` set (else `404`). Needs a `client_credentials` access token of the pool issued to one of `ADMIN_CLIENT_IDS` and carrying `ADMIN_SCOPE`. Ends every session of the user on every instance: refresh tokens revoked, sockets closed with `4401`. Typical use: a back end disables a user in Cognito (`AdminDisableUser`, `AdminUserGlobalSignOut`) and calls this, so open tabs and sockets end at once.',
