@@ -1,6 +1,7 @@
 // The emulator's plain HTTP front: hosted-UI pages (sign-in, /logout), the /__emulator test hooks
 // and the token-endpoint fault injection. Everything else is oidc-provider's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { endSessionsOf, sendBackchannelLogouts } from './backchannel.js';
 import { errorPage, signInPage } from './pages.js';
 import { countedGrant, parseBehaviour, type Runtime } from './runtime.js';
 import { logoutUriAllowed } from './uris.js';
@@ -114,6 +115,15 @@ async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, pat
       user.groups = [...groups];
       return sendJson(res, 200, { username: user.username, groups: user.groups });
     }
+    case 'POST /__emulator/backchannel-logout': {
+      // An IdP-side "sign this user out everywhere": every session ends, each RP with a receiver is told
+      const input = await readJsonBody(req);
+      if (input === NOT_JSON) return sendJson(res, 400, { error: 'body must be JSON' });
+      const { username } = (input ?? {}) as { username?: unknown };
+      const user = rt.options.users.find((u) => u.username === username);
+      if (!user) return sendJson(res, 404, { error: `no user ${String(username)}` });
+      return sendJson(res, 200, { deliveries: await endSessionsOf(rt, user.sub) });
+    }
     default:
       return sendJson(res, 404, { error: `no emulator hook ${route}` });
   }
@@ -166,7 +176,9 @@ async function interaction(rt: Runtime, req: IncomingMessage, res: ServerRespons
 
 /**
  * Cognito's `GET /logout?client_id=…&logout_uri=…`: ends the hosted-UI session (refresh tokens
- * stay valid, as with Cognito) and redirects to a registered logout URI.
+ * stay valid, as with Cognito) and redirects to a registered logout URI. Clients of the session
+ * with a back-channel receiver are sent a logout token first, as oidc-provider's end_session does
+ * (awaited, so the redirect follows the receivers' answers; a failed delivery changes nothing).
  */
 async function logout(rt: Runtime, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const clientId = query.get('client_id');
@@ -183,7 +195,10 @@ async function logout(rt: Runtime, req: IncomingMessage, res: ServerResponse, qu
   }
   const { provider } = rt;
   const session = await provider.Session.get({ req, res });
-  if (session.accountId) await session.destroy();
+  if (session.accountId) {
+    await sendBackchannelLogouts(rt, session);
+    await session.destroy();
+  }
   provider.createContext(req, res).cookies.set(provider.cookieName('session'), null, { httpOnly: true, sameSite: 'lax' });
   return redirect(res, 302, logoutUri);
 }

@@ -42,11 +42,17 @@ declare module 'oidc-provider' {
 
   export interface ClientInstance {
     readonly clientId: string;
+    readonly backchannelLogoutUri?: string;
+    /** OpenID Connect Back-Channel Logout: signs a logout token and POSTs it; rejects unless 200/204. */
+    backchannelLogout(sub: string, sid?: string): Promise<void>;
   }
 
   export interface SessionInstance {
+    readonly jti: string;
     readonly accountId?: string;
+    readonly authorizations?: Record<string, { sid?: string; grantId?: string }>;
     grantIdFor(clientId: string): string | undefined;
+    sidFor(clientId: string): string | undefined;
     destroy(): Promise<void>;
   }
 
@@ -128,6 +134,7 @@ declare module 'oidc-provider' {
       find(id: string): Promise<GrantInstance | undefined>;
     };
     readonly Session: {
+      find(id: string): Promise<SessionInstance | undefined>;
       get(ctx: { req: IncomingMessage; res: ServerResponse; secure?: boolean }): Promise<SessionInstance>;
     };
     readonly AccessToken: {
@@ -150,6 +157,16 @@ declare module 'oidc-provider' {
     readonly expiration: number;
     save(): Promise<string>;
   }
+
+  /** A step of the interaction policy; `checks` can be edited by reason. */
+  export interface PolicyPrompt {
+    readonly name: string;
+    readonly checks: unknown[] & { remove(reason: string): void; get(reason: string): unknown };
+  }
+
+  export const interactionPolicy: {
+    base(): PolicyPrompt[] & { get(name: string): PolicyPrompt | undefined };
+  };
 
   export const errors: Record<string, new (...args: unknown[]) => Error> & {
     InvalidScope: new (description: string, scope: string) => Error;
