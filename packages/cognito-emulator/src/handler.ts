@@ -203,6 +203,25 @@ async function logout(rt: Runtime, req: IncomingMessage, res: ServerResponse, qu
   return redirect(res, 302, logoutUri);
 }
 
+/**
+ * What Cognito's managed login does with `prompt` and `max_age` (authorization-endpoint docs):
+ * `prompt=login` and `prompt=none` act on the hosted-UI session, which oidc-provider does too;
+ * `select_account` and `consent` are only passed on to federated IdPs, with no effect on a local
+ * sign-in (oidc-provider would refuse the first and show consent for the second); `max_age` is not
+ * a Cognito parameter at all: a live session answers silently, however old (oidc-provider would
+ * re-authenticate, and treat `max_age=0` as `prompt=login`). So those are taken out of the request
+ * before oidc-provider sees it; `auth_time` in the tokens still tells the client how old the sign-in is.
+ */
+function dropWhatCognitoIgnores(req: IncomingMessage, url: URL): void {
+  const { searchParams } = url;
+  if (!searchParams.has('prompt') && !searchParams.has('max_age')) return;
+  const kept = (searchParams.get('prompt') ?? '').split(' ').filter((p) => p !== '' && p !== 'select_account' && p !== 'consent');
+  if (kept.length) searchParams.set('prompt', kept.join(' '));
+  else searchParams.delete('prompt');
+  searchParams.delete('max_age');
+  req.url = `${url.pathname}${url.search}`;
+}
+
 /** The emulator's request handler; `oidc` is oidc-provider's own callback. */
 export function createHandler(rt: Runtime, oidc: Handler): Handler {
   const discoveryPath = `/${rt.options.poolId}/.well-known/openid-configuration`;
@@ -221,6 +240,7 @@ export function createHandler(rt: Runtime, oidc: Handler): Handler {
       if (login?.[1]) return await interaction(rt, req, res, login[1]);
       if (path === '/logout' && req.method === 'GET') return await logout(rt, req, res, url.searchParams);
       if (path.toLowerCase() === '/oauth2/token' && req.method === 'POST' && !(await tokenGate(rt, req, res))) return;
+      if (path.toLowerCase() === '/oauth2/authorize') dropWhatCognitoIgnores(req, url);
       return await oidc(req, res);
     } catch (err) {
       if (res.headersSent) {

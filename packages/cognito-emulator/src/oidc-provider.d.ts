@@ -158,16 +158,6 @@ declare module 'oidc-provider' {
     save(): Promise<string>;
   }
 
-  /** A step of the interaction policy; `checks` can be edited by reason. */
-  export interface PolicyPrompt {
-    readonly name: string;
-    readonly checks: unknown[] & { remove(reason: string): void; get(reason: string): unknown };
-  }
-
-  export const interactionPolicy: {
-    base(): PolicyPrompt[] & { get(name: string): PolicyPrompt | undefined };
-  };
-
   export const errors: Record<string, new (...args: unknown[]) => Error> & {
     InvalidScope: new (description: string, scope: string) => Error;
   };

@@ -132,9 +132,7 @@ export function createProvider(
     expiresWithSession: async () => false,
     rotateRefreshToken: () => options.rotateRefreshTokens,
     loadExistingGrant: loadOrCreateGrant,
-    interactions: {
-      url: (_ctx: KoaContext, interaction: { uid: string }) => `/login/${interaction.uid}`,
-    },
+    interactions: { url: (_ctx: KoaContext, interaction: { uid: string }) => `/login/${interaction.uid}` },
     fetch: backchannelFetch(rt),
     routes: routes(options.poolId),
     ttl: {
