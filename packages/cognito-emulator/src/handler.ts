@@ -2,6 +2,7 @@
 // and the token-endpoint fault injection. Everything else is oidc-provider's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { endSessionsOf, sendBackchannelLogouts } from './backchannel.js';
+import type { Interaction } from 'oidc-provider';
 import { errorPage, signInPage } from './pages.js';
 import { countedGrant, parseBehaviour, type Runtime } from './runtime.js';
 import { logoutUriAllowed } from './uris.js';
@@ -129,6 +130,25 @@ async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, pat
   }
 }
 
+/**
+ * Someone else signs in over a live session (a `prompt=login` form): Cognito just gives them a
+ * new session cookie. oidc-provider would instead send the browser through its end_session
+ * confirmation, which this Cognito-shaped OP does not serve; so the old user's IdP session ends
+ * here (its back-channel receivers told, as at /logout) and the new sign-in takes the same cookie.
+ */
+async function forgetSignedInUser(rt: Runtime, req: IncomingMessage, res: ServerResponse, details: Interaction): Promise<void> {
+  const { provider } = rt;
+  const session = await provider.Session.get({ req, res });
+  if (session.accountId) {
+    await sendBackchannelLogouts(rt, session);
+    await session.destroy();
+  }
+  provider.createContext(req, res).cookies.set(provider.cookieName('session'), null, { httpOnly: true, sameSite: 'lax' });
+  // the interaction remembers the session it started in; the new one is a different session
+  if (details.session) delete details.session.uid;
+  await details.save(Math.max(1, details.exp - Math.floor(Date.now() / 1000)));
+}
+
 /** The sign-in page of one interaction; consent (never shown by Cognito) is granted on the spot. */
 async function interaction(rt: Runtime, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
   const { provider } = rt;
@@ -170,6 +190,7 @@ async function interaction(rt: Runtime, req: IncomingMessage, res: ServerRespons
   // Cognito pools match usernames case-insensitively by default.
   const user = rt.options.users.find((u) => u.username.toLowerCase() === username.toLowerCase() && u.password === password);
   if (!user) return page(200, username, 'Incorrect username or password.');
+  if (details.session?.accountId && details.session.accountId !== user.sub) await forgetSignedInUser(rt, req, res, details);
   const returnTo = await provider.interactionResult(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
   return redirect(res, 303, returnTo);
 }

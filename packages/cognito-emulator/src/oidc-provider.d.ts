@@ -78,7 +78,9 @@ declare module 'oidc-provider' {
     readonly uid: string;
     readonly prompt: { name: string; reasons: string[] };
     readonly params: Record<string, unknown>;
-    readonly session?: { accountId?: string };
+    readonly session?: { accountId?: string; uid?: string };
+    readonly exp: number;
+    save(ttl: number): Promise<string>;
   }
 
   export interface InteractionResult {

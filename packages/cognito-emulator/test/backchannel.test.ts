@@ -182,6 +182,16 @@ describe('back-channel logout', () => {
     expect(decodeProtectedHeader(receiver.received[0]!.token).typ).toBe('logout+jwt');
   });
 
+  it("tells the receivers of the old user's session when someone else signs in over it", async () => {
+    await idp.backchannelLogout('alice');
+    receiver.received.length = 0;
+    const b = browser();
+    const a = await signInAndExchange(b, d, client('rp-a', 'secret-a'));
+    await signInAndExchange(b, d, { ...client('rp-a', 'secret-a'), username: 'bob', extra: { prompt: 'login' } });
+    expect(receiver.received).toHaveLength(1);
+    expect(await verifyLogoutToken(receiver.received[0]!.token, 'rp-a')).toMatchObject({ sub: alice.sub, sid: decodeJwt(a.tokens.id_token!).sid });
+  });
+
   it('reports the status a receiver answered, and a receiver that never answers', async () => {
     receiver.status = 500;
     try {

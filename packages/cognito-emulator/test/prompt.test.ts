@@ -61,6 +61,15 @@ describe("prompt and max_age, as Cognito's managed login handles them", () => {
     expect((await authorize(b, authorizationUrl(pool.d, { prompt: 'login', max_age: '0' }))).kind).toBe('form');
   });
 
+  it('lets someone else sign in at a prompt=login form, replacing the session as Cognito does', async () => {
+    const { b } = await signedIn();
+    const other = await signInAndExchange(b, pool.d, { extra: { prompt: 'login' }, username: 'bob' });
+    expect(decodeJwt(other.tokens.id_token!)['cognito:username']).toBe('bob');
+    const after = await signInAndExchange(b, pool.d);
+    expect(after.silent).toBe(true);
+    expect(decodeJwt(after.tokens.id_token!)['cognito:username']).toBe('bob');
+  });
+
   it('answers prompt=none silently with a session and with login_required without one', async () => {
     const { b, authTime } = await signedIn();
     const none = await signInAndExchange(b, pool.d, { extra: { prompt: 'none' } });
