@@ -19,7 +19,8 @@ const collector = new AsyncLocalStorage<BackchannelDelivery[]>();
  */
 export const BACKCHANNEL_TIMEOUT_MS = 1500;
 
-function describe(url: string, body: unknown): Omit<BackchannelDelivery, 'status'> | undefined {
+/** What a logout-token POST says about itself, read from the token it carries; undefined for other requests. */
+function deliveryOf(url: string, body: unknown): Omit<BackchannelDelivery, 'status'> | undefined {
   if (!(body instanceof URLSearchParams)) return undefined;
   const token = body.get('logout_token');
   if (!token) return undefined;
@@ -43,7 +44,7 @@ function describe(url: string, body: unknown): Omit<BackchannelDelivery, 'status
 export function backchannelFetch(rt: Pick<Runtime, 'state'>): Fetch {
   return async (url, init) => {
     const { dispatcher: _ssrfGuard, ...rest } = init;
-    const delivery = describe(url, rest.body);
+    const delivery = deliveryOf(url, rest.body);
     const request = fetch(url, { ...rest, signal: AbortSignal.timeout(BACKCHANNEL_TIMEOUT_MS) });
     if (!delivery) return request;
     let status: number | null = null;
