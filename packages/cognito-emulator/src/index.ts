@@ -1,5 +1,6 @@
 // DEV AND TEST ONLY: a local OpenID provider shaped like an Amazon Cognito user pool.
 export {
+  type BackchannelDelivery,
   DEFAULT_CLIENT,
   DEFAULT_M2M_CLIENT,
   DEFAULT_RESOURCE_SERVERS,
