@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorSigningKey, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
+import { DEFAULT_CLIENT, emulatorSigningKey, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { getSession, signInAs, startBff, testPrefix, testSecret, type TestBff } from './support/bff.js';
+import { freePort } from './support/redis-server.js';
 import { recordOf, sidOf } from './support/tokens.js';
 
 // Issue 24, part 2 (contract: "Ending sessions from outside, and step-up"): POST
@@ -107,5 +108,35 @@ describe('POST /auth/backchannel-logout', () => {
     expect((await post(a, JSON.stringify({ logout_token: valid }), 'application/json')).status).toBe(400);
     expect((await post(a, `logout_token=${'x'.repeat(20_000)}`)).status).toBe(413);
     expect((await getSession(a, cookie)).body).toMatchObject({ authenticated: true });
+  });
+});
+
+describe("the emulator's own back-channel logout (oidc-provider's feature)", () => {
+  it('records the ID token’s sid at sign-in, and a logout from the IdP ends those sessions on both instances', async () => {
+    // the emulator's issuer must be known before the BFFs start, and their receiver before it starts
+    const idpPort = await freePort();
+    const issuer = `http://127.0.0.1:${idpPort}/local-1_Emulator`;
+    const shared = { keyPrefix: testPrefix(), sessionSecret: testSecret() };
+    const [x, y] = await Promise.all([startBff({ issuer, ...shared }), startBff({ issuer, ...shared })]);
+    const emulator = await spawnEmulator({ port: idpPort, clients: [{ ...DEFAULT_CLIENT, backchannelLogoutUri: `${y.url}/auth/backchannel-logout` }] });
+    try {
+      const [alice1, alice2, bob] = await Promise.all([signInAs(x, 'alice'), signInAs(y, 'alice'), signInAs(x, 'bob')]);
+      const { record } = await recordOf(x, alice1.cookie);
+      expect(record.idpSid).toEqual(expect.any(String)); // the ID token's sid
+      const deliveries = await emulator.backchannelLogout('alice');
+      expect(deliveries.length).toBeGreaterThanOrEqual(2); // one per IdP session (each signInAs had its own)
+      expect(deliveries.every((d) => d.status === 200 && d.sub === ALICE_SUB && d.sid)).toBe(true);
+      expect(deliveries.map((d) => d.sid)).toEqual(expect.arrayContaining([record.idpSid]));
+      for (const bff of [x, y]) {
+        expect((await getSession(bff, alice1.cookie)).body).toEqual({ authenticated: false });
+        expect((await getSession(bff, alice2.cookie)).body).toEqual({ authenticated: false });
+        expect((await getSession(bff, bob.cookie)).body).toMatchObject({ authenticated: true });
+      }
+      expect((await emulator.stats()).backchannelLogoutFailures).toBe(0);
+    } finally {
+      await x.close();
+      await y.close();
+      await emulator.stop();
+    }
   });
 });

@@ -92,12 +92,14 @@ describe('GET /auth/check', () => {
     }
   });
 
-  it('needs X-CSRF: 1 when the original method is unsafe, from X-Forwarded-Method, X-Original-Method or its own', async () => {
+  it('needs X-CSRF: 1 when the original method is unsafe, from X-Forwarded-Method, X-Original-Method or its own; a safe one never hides an unsafe one', async () => {
     for (const [headers, method] of [
       [{ 'x-forwarded-method': 'POST' }, 'GET'],
       [{ 'x-original-method': 'delete' }, 'GET'],
       [{}, 'PUT'], // Envoy's ext_authz sends the original method itself
-      [{ 'x-forwarded-method': 'PATCH', 'x-original-method': 'GET' }, 'GET'], // the first one named wins
+      [{ 'x-forwarded-method': 'PATCH', 'x-original-method': 'GET' }, 'GET'], // an unsafe one wins, whichever names it
+      // ingress-nginx sets only X-Original-Method and passes the client's X-Forwarded-Method through
+      [{ 'x-forwarded-method': 'GET', 'x-original-method': 'POST' }, 'GET'],
     ] as const) {
       const refused = await check({ cookie: alice, ...headers }, method);
       expect(refused.status).toBe(403);

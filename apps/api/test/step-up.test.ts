@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
+import { CookieJar, signIn, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { sessionCookieFrom, signInAs, startBff, testPrefix, testSecret, type TestBff } from './support/bff.js';
 import { recordOf, sidOf, tokensFor } from './support/tokens.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
@@ -101,6 +101,27 @@ describe('a route with maxAuthAgeSeconds', () => {
     } finally {
       await strict.close();
     }
+  });
+});
+
+describe('the callback', () => {
+  /** One browser: its cookie at the BFF and its cookies at the IdP (its hosted-UI session). */
+  async function signInThrough(jar: CookieJar, query: string): Promise<{ status: number; location: string }> {
+    const login = await fetch(`${a.url}/auth/login?${query}`, { redirect: 'manual' });
+    const callbackUrl = await signIn(login.headers.get('location')!, 'alice', 'Passw0rd!', jar);
+    const callback = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie: sessionCookieFrom(login)! } });
+    return { status: callback.status, location: callback.headers.get('location') ?? '' };
+  }
+
+  it('refuses an ID token whose auth_time is older than the max_age the sign-in asked for (the IdP reused its session silently)', async () => {
+    const jar = new CookieJar();
+    expect(await signInThrough(jar, 'returnTo=%2F')).toEqual({ status: 302, location: '/' });
+    await new Promise((r) => setTimeout(r, 6_500)); // past max_age=1 and the 5 s of clock skew the callback allows
+    // Cognito ignores max_age: its live session answers at once with the first sign-in's auth_time
+    expect(await signInThrough(jar, 'max_age=1&returnTo=%2Fpay')).toEqual({ status: 302, location: '/?authError=invalid_callback' });
+    expect(await signInThrough(jar, 'max_age=600&returnTo=%2Fpay')).toEqual({ status: 302, location: '/pay' }); // recent enough
+    // prompt=login makes the IdP authenticate again: a fresh auth_time passes even max_age=1
+    expect(await signInThrough(jar, 'prompt=login&max_age=1&returnTo=%2Fpay')).toEqual({ status: 302, location: '/pay' });
   });
 });
 

@@ -15,7 +15,7 @@ export {
 } from './options.js';
 export { startEmulator, type RunningEmulator } from './start.js';
 export { spawnEmulator, type SpawnedEmulator } from './spawn.js';
-export { signIn } from './sign-in.js';
+export { CookieJar, signIn } from './sign-in.js';
 /**
  * The private signing key every emulator this process spawns or starts signs with (test only):
  * lets a test forge tokens the emulator's JWKS vouches for, e.g. malformed back-channel logout tokens.

@@ -17,6 +17,9 @@ import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending 
 import { safeReturnTo } from './return-to.js';
 import { signInParameters } from './sign-in-parameters.js';
 
+/** Clock skew allowed between the IdP's `auth_time` and this instance when a sign-in asked for `max_age`. */
+const MAX_AGE_SKEW_SECONDS = 5;
+
 /** `/auth/login`, `/auth/callback` (need express-session) and `/auth/logout` (does not). */
 export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Router {
   const router = Router();
@@ -63,6 +66,12 @@ async function callback(deps: Deps, req: Request, res: Response) {
 
   const previousSid = req.sessionID;
   const record = recordFromCodeGrant(tokens, absoluteLifetimeSeconds(deps.config));
+  // step-up: openid-client allows 30 s of skew on max_age; a sign-in that must be recent gets 5 s
+  if (tx.maxAge !== undefined && (record.authTime === undefined || record.createdAt - record.authTime > tx.maxAge + MAX_AGE_SKEW_SECONDS)) {
+    await saveSession(req.session);
+    deps.logger.warn({ reqId: req.id, event: 'login', outcome: 'stale_authentication', maxAge: tx.maxAge, authAge: record.authTime === undefined ? null : record.createdAt - record.authTime }, 'ID token older than the max_age asked for');
+    return fail('invalid_callback');
+  }
   await regenerateSession(req); // a new id at sign-in: no session fixation
   req.session.user = { sub: record.user.sub };
   req.session.createdAt = record.createdAt;

@@ -78,11 +78,22 @@ function underApi(uri: string): boolean {
   return reading === '/api' || reading.startsWith('/api/');
 }
 
+/**
+ * The original request's method as far as CSRF goes. Every method the request reports counts
+ * (`X-Forwarded-Method`, `X-Original-Method`, else the check's own): an ingress sets one of them
+ * and may pass the client's other through (ingress-nginx sets only `X-Original-Method`), so a
+ * client's own `X-Forwarded-Method: GET` must not make a `POST` look safe. An unsafe one wins.
+ */
 function originalMethod(req: IncomingMessage): string {
-  const header = req.headers['x-forwarded-method'] ?? req.headers['x-original-method'];
-  const value = (Array.isArray(header) ? header[0] : header)?.trim().toUpperCase();
-  return value || (req.method ?? 'GET');
+  const reported = [req.headers['x-forwarded-method'], req.headers['x-original-method']]
+    .flatMap((h) => (Array.isArray(h) ? h : h === undefined ? [] : [h]))
+    .map((m) => m.trim().toUpperCase())
+    .filter(Boolean);
+  if (reported.length === 0) return req.method ?? 'GET';
+  return reported.find((m) => !SAFE_METHODS.has(m)) ?? reported[0]!;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * `X-Auth-Request-User` / `-Email` / `-Groups`, always all three (empty when unknown), so that a
