@@ -1,5 +1,11 @@
 import { BFF_OUTPUTS, BFF_SECRET_OUTPUTS, INFO_OUTPUTS, type BffSecretVariable } from './outputs.js';
 
+/**
+ * The internal listener's port in the `.env` (and in deploy/kubernetes): `ADMIN_SCOPE`'s route,
+ * `/auth/check` and `/metrics` are served there only, so the API refuses `ADMIN_SCOPE` without it.
+ */
+export const INTERNAL_PORT = 9090;
+
 /** What `cdk deploy --outputs-file <file>` writes: stack name → output id → value. */
 export type OutputsFile = Record<string, Record<string, string>>;
 
@@ -53,6 +59,8 @@ export function envFromOutputs(file: OutputsFile, options: EnvOptions): string {
   const { name, values } = stackOutputs(file, options.stack);
   const lines = [`# From the outputs of stack ${name} (deploy/cdk, scripts/outputs-to-env.ts)`];
   for (const [variable, id] of Object.entries(BFF_OUTPUTS)) lines.push(`${variable}=${values[id]}`);
+  lines.push('# ADMIN_SCOPE\'s route, /auth/check and /metrics: on this listener only (INTERNAL_HOST, default 127.0.0.1)');
+  lines.push(`INTERNAL_PORT=${INTERNAL_PORT}`);
   for (const [variable, id] of Object.entries(BFF_SECRET_OUTPUTS) as [BffSecretVariable, string][]) {
     const arn = values[id] as string;
     if (options.readSecret) lines.push(`${variable}=${options.readSecret(arn)}`);

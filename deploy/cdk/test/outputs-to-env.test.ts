@@ -82,6 +82,11 @@ describe('outputs-to-env', () => {
     expect(env.SESSION_SECRET?.length).toBeGreaterThanOrEqual(32);
     expect(env.ADMIN_SCOPE).toBe('bff/admin');
     expect(env.ADMIN_CLIENT_IDS).toMatch(/cl1ent$/);
+    // the API serves ADMIN_SCOPE's route on the internal listener only, and refuses it without one
+    expect(env.INTERNAL_PORT).toBe('9090');
+    const parsed = config as typeof config & { internal?: { port: number }; admin?: { scope: string; clientIds: readonly string[] } };
+    if (parsed.internal) expect(parsed.internal.port).toBe(9090);
+    if (parsed.admin) expect(parsed.admin).toEqual({ scope: 'bff/admin', clientIds: [env.ADMIN_CLIENT_IDS] });
   });
 
   it('with --no-secrets, calls no AWS CLI and prints the commands that read the secrets', async () => {
