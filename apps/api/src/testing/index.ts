@@ -13,7 +13,7 @@ import { DEV_EMULATOR_CLIENT, loadConfig, type Config } from '../config.js';
 import { closeDeps, connectDeps, createDeps, type Deps, type DepsOptions } from '../deps.js';
 import { createLogger } from '../logger.js';
 
-/** Configuration of a test app: the API's environment variable names (README, "Configuration"). */
+/** Configuration of a test app: the API's environment variable names (docs/configuration.md). */
 export type TestAppConfig = Record<string, string | undefined>;
 
 /** An API built in-process: hand {@link TestApp.app} to `supertest(...)` or `supertest.agent(...)`. */
