@@ -358,7 +358,7 @@ const opsPaths = {
       operationId: 'metrics',
       summary: 'Prometheus metrics',
       description:
-        'Prometheus text exposition (see the README, "Observability"). With `INTERNAL_PORT` set, served on the internal listener only (`404` on the public port). Absent (`404`) with `METRICS_ENABLED=false`; asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set. Keep it off the internet.',
+        'Prometheus text exposition (see docs/observability.md). With `INTERNAL_PORT` set, served on the internal listener only (`404` on the public port). Absent (`404`) with `METRICS_ENABLED=false`; asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set. Keep it off the internet.',
       security: [{ metricsToken: [] }, {}],
       responses: {
         '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },
