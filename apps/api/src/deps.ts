@@ -28,7 +28,7 @@ import { TokenCipher } from './tokens/crypto.js';
 import { RefreshCoordinator, type RefreshOptions } from './tokens/refresh-coordinator.js';
 import { TokenStore } from './tokens/token-store.js';
 import { nowSeconds, type TokenRecord } from './tokens/token-record.js';
-import { sessionRefusal } from './routing/access.js';
+import { sessionRefusal } from './routing/policy.js';
 
 /** Everything a request handler needs; built once per process by {@link createDeps}. */
 export interface Deps {

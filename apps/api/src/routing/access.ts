@@ -9,6 +9,7 @@ import { nowSeconds, type TokenRecord } from '../tokens/token-record.js';
 import { safeReturnTo } from '../auth/return-to.js';
 import type { ProblemMembers } from '../http/problem.js';
 import { bearerClaims, sessionClaims, type CallerClaims } from './claims.js';
+import { policyRefusal } from './policy.js';
 
 /** Who a granted call is made for: what the forward-auth headers and the logs may say of them. */
 export interface CallerIdentity {
@@ -132,14 +133,6 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
 }
 
 /**
- * Why the route's `groups` or `scopes` refuse this session as its record is now, or `undefined`
- * when they allow it: what an open WebSocket is checked against after each refresh.
- */
-export function sessionRefusal(route: ApiRoute, record: TokenRecord): string | undefined {
-  return policyRefusal(route, sessionClaims(record));
-}
-
-/**
  * Why a sign-in at `authTime` (unix seconds, the ID token's or access token's `auth_time`) is too
  * old for a route that needs one within `maxAgeSeconds`; `undefined` when it is recent enough. A
  * session without an `auth_time` (signed in before the BFF recorded it, or an IdP that sends none)
@@ -164,17 +157,6 @@ function stepUpLoginUrl(deps: Deps, req: IncomingMessage, maxAgeSeconds: number)
   }
   const query = new URLSearchParams({ prompt: 'login', max_age: String(maxAgeSeconds), returnTo: back });
   return `/auth/login?${query.toString()}`;
-}
-
-/** Why the route's `groups` or `scopes` refuse these claims, or `undefined` when they allow them. */
-function policyRefusal(route: ApiRoute, claims: CallerClaims): string | undefined {
-  if (route.groups && !route.groups.some((g) => claims.groups.includes(g))) return `This route needs membership in one of: ${route.groups.join(', ')}.`;
-  // on `client` routes the scopes are what the BFF asks for, not a requirement on the user
-  if (route.token !== 'client' && route.scopes) {
-    const missing = route.scopes.filter((s) => !claims.scopes.has(s));
-    if (missing.length) return `The access token lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`;
-  }
-  return undefined;
 }
 
 async function clientToken(deps: Deps, req: IncomingMessage, route: ApiRoute, caller: string, identity?: CallerIdentity): Promise<Access> {
