@@ -1,10 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRoute } from '@app/shared-types';
-import type { Deps } from '../deps.js';
+import type { Config } from '../config.js';
+import type { AccessDeps } from '../routing/access.js';
+import type { RouteTable } from '../routing/route-table.js';
 import { sendProblem } from '../http/problem.js';
 import { lenientReading } from '../proxy/request-target.js';
 import { authorize, type CallerIdentity } from '../routing/access.js';
 import { clearedCookie } from '../session/cookie.js';
+
+/** What forward auth needs: the access policy and the route table (for the original URI). */
+export interface ForwardAuthDeps extends AccessDeps {
+  routes: Pick<RouteTable, 'resolve'>;
+  config: AccessDeps['config'] & Config;
+}
 
 /**
  * The virtual route a forward-auth check is decided on: a `user` route without groups or scopes
@@ -26,7 +34,7 @@ export function isForwardAuthPath(url: string): boolean {
  * `401`/`403` (never a redirect: the ingress decides what a browser sees).
  * @see ../../../../docs/forward-auth.md
  */
-export async function handleForwardAuth(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleForwardAuth(deps: ForwardAuthDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.resume(); // Envoy may send the original method, with a Content-Length but no body: never wait for one
   // the same guard as /api/*: a path a lenient service would read as a stricter route's is refused;
   // every URI the request reports is checked, so a client's own header cannot stand in for the proxy's
