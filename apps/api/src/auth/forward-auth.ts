@@ -71,7 +71,8 @@ function originalUris(req: IncomingMessage): string[] {
   }
   const url = req.url ?? '';
   if (url.startsWith('/auth/check/')) uris.push(url.slice('/auth/check'.length));
-  return uris;
+  // an absolute-form URI (`http://host/path`) is judged by its path, like any other
+  return uris.map((uri) => uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/');
 }
 
 /** True when `uri`'s path is `/api` or below it in any reading (case, encodings, `;params`, trailing dots). */
@@ -88,17 +89,16 @@ function underApi(uri: string): boolean {
 
 /**
  * The original request's method as far as CSRF goes. Every method the request reports counts
- * (`X-Forwarded-Method`, `X-Original-Method`, else the check's own): an ingress sets one of them
+ * (`X-Forwarded-Method`, `X-Original-Method` and the check's own): an ingress sets one of them
  * and may pass the client's other through (ingress-nginx sets only `X-Original-Method`), so a
  * client's own `X-Forwarded-Method: GET` must not make a `POST` look safe. An unsafe one wins.
  */
 function originalMethod(req: IncomingMessage): string {
-  const reported = [req.headers['x-forwarded-method'], req.headers['x-original-method']]
+  const reported = [req.headers['x-forwarded-method'], req.headers['x-original-method'], req.method]
     .flatMap((h) => (Array.isArray(h) ? h : h === undefined ? [] : [h]))
     .map((m) => m.trim().toUpperCase())
     .filter(Boolean);
-  if (reported.length === 0) return req.method ?? 'GET';
-  return reported.find((m) => !SAFE_METHODS.has(m)) ?? reported[0]!;
+  return reported.find((m) => !SAFE_METHODS.has(m)) ?? reported[0] ?? 'GET';
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -12,6 +12,7 @@ import type { RouteTable } from '../routing/route-table.js';
 import type { LiveConnections } from './live-connections.js';
 import { toAppError } from '../http/error-sink.js';
 import { problemBody, type ProblemMembers } from '../http/problem.js';
+import { isApiTarget } from '../observability/route-group.js';
 import { upstreamRequestHeaders } from '../proxy/headers.js';
 import { authorize, type Access } from '../routing/access.js';
 import type { RouteMatch } from '../routing/route-table.js';
@@ -51,7 +52,7 @@ export async function handleUpgrade(deps: UpgradeDeps, req: IncomingMessage, soc
   };
   let routeLabel: string | undefined = undefined;
   if (deps.live.shuttingDown) return refuse('shutting_down', 'This instance is shutting down; connect again.', { 'retry-after': '1' });
-  if (url !== '/api' && !url.startsWith('/api/') && !url.startsWith('/api?')) return refuse('not_found', 'WebSockets are proxied under /api only.');
+  if (!isApiTarget(url)) return refuse('not_found', 'WebSockets are proxied under /api only.');
   if (req.method !== 'GET' || !/\bwebsocket\b/i.test(String(req.headers.upgrade ?? ''))) return refuse('bad_request', 'Only WebSocket upgrades (GET, Upgrade: websocket) are accepted.');
   const resolved = deps.routes.resolve(url);
   if (resolved.kind === 'bad_request') return refuse('bad_request', resolved.reason);
