@@ -89,6 +89,7 @@ export function lenientReading(path: string): string {
   return out || '/';
 }
 
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, controls included
 const ASCII = /^[\x00-\x7f]*$/;
 
 /**
