@@ -1,4 +1,5 @@
 import type { Redis } from '../redis/client.js';
+import { rateLimitKey } from '../redis/keyspace.js';
 
 /**
  * Lua: one hit on a fixed window that starts with the key's first hit. Counts the hit, gives a
@@ -33,7 +34,7 @@ export class RateLimiter {
 
   /** Key of one client's counter for one route. */
   key(client: string, route: string): string {
-    return `${this.prefix}rl:{${client}}:${route}`;
+    return rateLimitKey(this.prefix, client, route);
   }
 
   /** Counts one request of `client` on `route` and says whether it is within the limit. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Redis } from '../redis/client.js';
+import { logoutJtiKey } from '../redis/keyspace.js';
 import { isKeySetUnavailable, type IdpKeys, type KeySet } from './idp-keys.js';
 
 /** The event a logout token must carry. @see https://openid.net/specs/openid-connect-backchannel-1_0.html#LogoutToken */
@@ -83,6 +84,6 @@ export class LogoutTokenVerifier {
 
   /** The `jti` is the IdP's string: hashed, so the key is short and holds no `{`/`}` (hash tags). */
   #jtiKey(jti: string): string {
-    return `${this.prefix}logout-jti:${createHash('sha256').update(`${this.issuer} ${jti}`).digest('base64url')}`;
+    return logoutJtiKey(this.prefix, createHash('sha256').update(`${this.issuer} ${jti}`).digest('base64url'));
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Redis } from '../redis/client.js';
+import { sessionChannels } from '../redis/keyspace.js';
 import { errorSummary } from '../logger.js';
 
 /**
@@ -22,8 +23,7 @@ export class SessionEndChannel {
     private readonly on: { ended: (sid: string) => void; refreshed: (sid: string) => void },
     private readonly logger: Logger,
   ) {
-    this.#ended = `${prefix}session-ended`;
-    this.#refreshed = `${prefix}session-refreshed`;
+    ({ ended: this.#ended, refreshed: this.#refreshed } = sessionChannels(prefix));
   }
 
   /** Subscribes (a second connection: a subscribed one cannot run other commands); keeps retrying in the background. */

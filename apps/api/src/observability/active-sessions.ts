@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Redis } from '../redis/client.js';
+import { activeSessionsKey } from '../redis/keyspace.js';
 import { addToExpiringSet } from '../session/expiring-set.js';
 import type { SessionCounter } from './metrics.js';
 
@@ -27,7 +28,7 @@ export class ActiveSessions implements SessionCounter {
     private readonly logger: Logger,
     private readonly counters?: { sessionStarted(): void; sessionEnded(): void },
   ) {
-    this.#key = `${prefix}active-sessions`;
+    this.#key = activeSessionsKey(prefix);
   }
 
   /** Counts a new session until `expiresAt` (best effort: a failure is logged, sign-in goes on). */

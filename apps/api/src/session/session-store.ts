@@ -1,6 +1,7 @@
 import { RedisStore } from 'connect-redis';
 import { LOGIN_TRANSACTION_TTL_MS } from '../auth/login-transaction.js';
 import type { Redis } from '../redis/client.js';
+import { sessionDocumentPrefix } from '../redis/keyspace.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import type { UserSessionIndex } from './user-sessions.js';
 
@@ -23,9 +24,7 @@ export function createSessionStore(redis: Redis, prefix: string, ttlSeconds: num
 }
 
 /** Prefix of the express-session documents' keys (`<prefix>sess:<sid>`). */
-export function sessionDocumentPrefix(prefix: string): string {
-  return `${prefix}sess:`;
-}
+export { sessionDocumentPrefix } from '../redis/keyspace.js';
 
 /**
  * Ends a session everywhere it lives: the sealed tokens (with lease and failure marker) and the

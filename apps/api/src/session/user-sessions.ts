@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Redis } from '../redis/client.js';
+import { idpSessionKey, userSessionsKey } from '../redis/keyspace.js';
 import { nowSeconds, type TokenRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import { addToExpiringSet } from './expiring-set.js';
@@ -19,15 +20,7 @@ export interface IndexedSession {
   userAgent: string;
 }
 
-/** Key of a user's session index; `{sub}` is its hash tag (docs/adr/0001). */
-export function userSessionsKey(prefix: string, sub: string): string {
-  return `${prefix}user:{${sub}}:sessions`;
-}
-
-/** Key of the sessions signed in through one IdP session (an ID token's `sid`); `{sid}` is its hash tag. */
-export function idpSessionKey(prefix: string, idpSid: string): string {
-  return `${prefix}idp-session:{${idpSid}}:sessions`;
-}
+export { userSessionsKey } from '../redis/keyspace.js';
 
 /**
  * The sessions of each user (issue 5). A sorted set per user, members = session ids, scores =

@@ -7,6 +7,7 @@ import { IdpError, type OidcClient } from '../auth/oidc-client.js';
 import { errorSummary } from '../logger.js';
 import { redisSpan, type SpanParent } from '../observability/tracing.js';
 import { isRedisUnavailable, type Redis } from '../redis/client.js';
+import { clientTokenKeys as clientTokenKeysOf } from '../redis/keyspace.js';
 import type { TokenCipher } from './crypto.js';
 import { acquireLease } from './redis-lease.js';
 
@@ -67,9 +68,7 @@ export function clientTokenKeys(prefix: string, clientId: string, scopes: readon
 
 /** The hash tag keeps token, lease and marker in one Redis Cluster slot; scopes may hold any character, so it is a digest. */
 function keysOf(prefix: string, cacheKey: string) {
-  const tag = createHash('sha256').update(cacheKey).digest('base64url').slice(0, 22);
-  const base = `${prefix}client-token:{${tag}}`;
-  return { token: base, lease: `${base}:lease`, failed: `${base}:failed` };
+  return clientTokenKeysOf(prefix, createHash('sha256').update(cacheKey).digest('base64url').slice(0, 22));
 }
 
 /**
