@@ -41,6 +41,8 @@ function hello(req: IncomingMessage, res: ServerResponse, url: URL, claims: JWTP
     token: {
       issuedAt: claims.iat,
       expiresAt: claims.exp,
+      // when the user last signed in: what a step-up route (maxAuthAgeSeconds) judges
+      authTime: claims.auth_time,
       secondsRemaining: typeof claims.exp === 'number' ? claims.exp - now : null,
     },
     request: {
