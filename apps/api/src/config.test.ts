@@ -278,14 +278,16 @@ describe('machine-to-machine client', () => {
 });
 
 describe('the dev stack route table (scripts/dev-routes.json)', () => {
-  it('is a valid table for the dev defaults: a user route, a group-protected one and a client route for the emulator M2M client', () => {
+  it('is a valid table for the dev defaults: a user route, a group-protected one, a client route for the emulator M2M client and a step-up route', () => {
     const config = loadConfig({ API_ROUTES_FILE: fileURLToPath(new URL('../../../scripts/dev-routes.json', import.meta.url)) });
     expect(config.routes.map((r) => [r.prefix, r.token])).toEqual([
       ['/api', 'user'],
       ['/api/admin', 'user'],
       ['/api/stats', 'client'],
+      ['/api/recent', 'user'],
     ]);
     expect(config.routes[1]!.groups).toEqual(['admins']);
+    expect(config.routes[3]!.maxAuthAgeSeconds).toBe(300);
     expect(config.m2mClient.clientId).toBe('local-m2m-client');
   });
 });
