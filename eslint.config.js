@@ -27,7 +27,7 @@ export default tseslint.config(
     ...reactHooks.configs.flat['recommended-latest'],
   },
   {
-    files: ['**/scripts/**', '**/bench/**', '**/e2e/**', '**/cli.ts'],
+    files: ['**/scripts/**', '**/bench/**', '**/e2e/**', '**/examples/**', '**/cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );
