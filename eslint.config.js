@@ -18,12 +18,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/web/src/**/*.{ts,tsx}'],
+    files: ['apps/web/src/**/*.{ts,tsx}', 'packages/react/{src,test,examples}/**/*.{ts,tsx}', 'packages/bff-client/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    // apps/web: the rules of hooks (and the React Compiler's checks) for components and hooks.
-    files: ['apps/web/src/**/*.{ts,tsx}'],
+    // apps/web and @app/react: the rules of hooks (and the React Compiler's checks) for components and hooks.
+    files: ['apps/web/src/**/*.{ts,tsx}', 'packages/react/{src,test,examples}/**/*.{ts,tsx}'],
     ...reactHooks.configs.flat['recommended-latest'],
   },
   {

@@ -29,6 +29,7 @@ function nodeSignal(signal: AbortSignal | null | undefined): AbortSignal | undef
  */
 export function browserFetch(origin: string, jar: CookieJar, sent: SentRequest[] = []): typeof fetch {
   const page = new URL(origin);
+  const network = globalThis.fetch; // Node's own, before a test puts this one in its place
   return async (input, init) => {
     const { signal, ...rest } = init ?? {};
     const source = input instanceof Request ? input : undefined;
@@ -42,7 +43,7 @@ export function browserFetch(origin: string, jar: CookieJar, sent: SentRequest[]
     const withCookies = url.origin === page.origin && credentials !== 'omit';
     const cookie = withCookies ? jar.header() : undefined;
     if (cookie) headers.set('cookie', cookie);
-    const response = await fetch(url, { method, headers, body: body ?? null, redirect: rest.redirect ?? 'follow', signal: nodeSignal(signal ?? source?.signal) ?? null });
+    const response = await network(url, { method, headers, body: body ?? null, redirect: rest.redirect ?? 'follow', signal: nodeSignal(signal ?? source?.signal) ?? null });
     if (withCookies) jar.store(response);
     return response;
   };
