@@ -5,6 +5,9 @@
 import { WebSocket as NodeWebSocket } from 'ws';
 import type { CookieJar } from './cookie-jar.js';
 
+// Node's own fetch, taken when this module loads, before a test puts a page's fetch in its place.
+const nodeFetch = globalThis.fetch;
+
 /** A request as the page sent it. */
 export interface SentRequest {
   method: string;
@@ -29,7 +32,6 @@ function nodeSignal(signal: AbortSignal | null | undefined): AbortSignal | undef
  */
 export function browserFetch(origin: string, jar: CookieJar, sent: SentRequest[] = []): typeof fetch {
   const page = new URL(origin);
-  const network = globalThis.fetch; // Node's own, before a test puts this one in its place
   return async (input, init) => {
     const { signal, ...rest } = init ?? {};
     const source = input instanceof Request ? input : undefined;
@@ -43,7 +45,7 @@ export function browserFetch(origin: string, jar: CookieJar, sent: SentRequest[]
     const withCookies = url.origin === page.origin && credentials !== 'omit';
     const cookie = withCookies ? jar.header() : undefined;
     if (cookie) headers.set('cookie', cookie);
-    const response = await network(url, { method, headers, body: body ?? null, redirect: rest.redirect ?? 'follow', signal: nodeSignal(signal ?? source?.signal) ?? null });
+    const response = await nodeFetch(url, { method, headers, body: body ?? null, redirect: rest.redirect ?? 'follow', signal: nodeSignal(signal ?? source?.signal) ?? null });
     if (withCookies) jar.store(response);
     return response;
   };

@@ -17,8 +17,10 @@ export const PASSWORD = 'Passw0rd!';
 export interface StackOptions {
   /** Lifetime of the access tokens the emulator issues (default 3600 s). */
   accessTokenTtlSeconds?: number;
-  /** More of the BFF's environment (contract names), e.g. `API_ROUTES`. */
+  /** More of the BFF's environment (contract names). */
   env?: Record<string, string>;
+  /** Routes of the route table besides `/api` → the demo upstream (contract, "the route table"). */
+  extraRoutes?: Record<string, unknown>[];
 }
 
 /** A running stack. */
@@ -85,8 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COGNITO_ISSUER: emulator.issuer,
     COGNITO_CLIENT_ID: CLIENT.id,
     COGNITO_CLIENT_SECRET: CLIENT.secret,
-    API_UPSTREAM_URL: upstream.url,
-    API_WEBSOCKET: 'true',
+    API_ROUTES: JSON.stringify([{ prefix: '/api', upstream: upstream.url, websocket: true }, ...(options.extraRoutes ?? [])]),
     RATE_LIMIT_AUTH_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
     ...options.env,

@@ -1,0 +1,87 @@
+// The /api/* client against a real BFF: the cookie and X-CSRF, problem+json as a typed error,
+// what a 401 does to useSession(), and step_up_required's loginUrl (answered by an upstream
+// behind the BFF's route table: the BFF passes an upstream's problem details through).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from '@testing-library/react';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '@app/bff-testing';
+import { BffError, useApiClient, useSession } from '@app/react';
+import { page } from './render.js';
+
+let stack: Stack;
+let stepUpUpstream: Server;
+const LOGIN_URL = '/auth/login?prompt=login&max_age=300&returnTo=%2Fpayments';
+
+beforeAll(async () => {
+  stepUpUpstream = createServer((_req, res) => {
+    res.writeHead(401, { 'content-type': 'application/problem+json' });
+    res.end(JSON.stringify({ type: 'about:blank', title: 'Recent sign-in required', status: 401, code: 'step_up_required', loginUrl: LOGIN_URL }));
+  });
+  await new Promise<void>((resolve) => stepUpUpstream.listen(0, '127.0.0.1', resolve));
+  const upstream = `http://127.0.0.1:${(stepUpUpstream.address() as AddressInfo).port}`;
+  stack = await startStack({ extraRoutes: [{ prefix: '/api/payments', upstream, token: 'user' }] });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await new Promise((resolve) => stepUpUpstream?.close(resolve));
+});
+
+function useBoth() {
+  return { session: useSession(), api: useApiClient() };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<BffError> {
+  const error = await promise.then(() => new Error('expected a failure'), (e: unknown) => e);
+  expect(error).toBeInstanceOf(BffError);
+  return error as BffError;
+}
+
+describe('useApiClient', () => {
+  it('calls /api/* with the session cookie and X-CSRF: 1, and the upstream sees the user', async () => {
+    const { renderHook, requestsTo } = page(stack, await stack.signIn('alice'));
+    const { result } = renderHook(useBoth);
+    const echo = await result.current.api.json<{ claims: { username: string } }>('/api/hello');
+    expect(echo.claims.username).toBe('alice');
+    const [call] = requestsTo('/api/hello');
+    expect(call?.headers.get('x-csrf')).toBe('1');
+    expect(call?.credentials).toBe('same-origin');
+  });
+
+  it('on a 401 makes useSession() ask again, which then says unauthenticated', async () => {
+    const jar = await stack.signIn('bob');
+    const { renderHook, client, requestsTo } = page(stack, jar);
+    const { result } = renderHook(useBoth);
+    await waitFor(() => expect(result.current.session.status).toBe('authenticated'));
+    await client.logout(); // the session ends elsewhere (another tab), the page does not know yet
+    const sessionReads = requestsTo('/session').length;
+
+    const error = await rejection(result.current.api.fetch('/api/hello'));
+
+    expect(error).toMatchObject({ code: 'unauthenticated', status: 401 });
+    await waitFor(() => expect(result.current.session.status).toBe('unauthenticated'));
+    expect(requestsTo('/session').length).toBe(sessionReads + 1);
+  });
+
+  it('exposes step_up_required’s loginUrl and keeps the session (a step-up is not a sign-out)', async () => {
+    const { renderHook, requestsTo } = page(stack, await stack.signIn('alice'));
+    const { result } = renderHook(useBoth);
+    await waitFor(() => expect(result.current.session.status).toBe('authenticated'));
+    const sessionReads = requestsTo('/session').length;
+
+    const error = await rejection(result.current.api.fetch('/api/payments/1', { method: 'POST', body: '{}' }));
+
+    expect(error).toMatchObject({ code: 'step_up_required', status: 401, loginUrl: LOGIN_URL });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(requestsTo('/session').length).toBe(sessionReads);
+    expect(result.current.session.status).toBe('authenticated');
+  });
+
+  it('parses the BFF’s own problem details into the contract code and keeps them on the error', async () => {
+    const { renderHook } = page(stack);
+    const { result } = renderHook(useBoth);
+    const error = await rejection(result.current.api.fetch('/api/hello'));
+    expect(error).toMatchObject({ code: 'unauthenticated', status: 401, title: expect.any(String) });
+    expect(error.problem).toMatchObject({ code: 'unauthenticated', status: 401 });
+  });
+});
