@@ -44,7 +44,7 @@ export async function startBffProcess(port: number, env: Record<string, string>)
   const start = async () => {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(REDIS|COGNITO|API|SESSION|PUBLIC|PORT$|LOG_LEVEL|NODE_ENV)/.test(key)));
     const c = spawn(process.execPath, [serverEntry()], {
-      env: { ...inherited, SHUTDOWN_GRACE_MS: '500', PORT: String(port), PUBLIC_URL: url, ...env },
+      env: { ...inherited, SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_GRACE_MS: '500', PORT: String(port), PUBLIC_URL: url, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = c;

@@ -70,6 +70,8 @@ export function browserWebSocket(origin: string, jar: CookieJar, log: SocketLog 
       const cookie = url.host === page.host ? jar.header() : undefined;
       super(url, protocols, { origin: page.origin, headers: cookie ? { cookie } : {} });
       log.opened.push(Date.now());
+      // a browser reports a failed handshake as an `error` event and then `close` (1006), never as a throw
+      this.on('error', () => undefined);
     }
   }
   return BrowserWebSocket as unknown as typeof WebSocket;

@@ -9,14 +9,14 @@ import type { ReactNode } from 'react';
 import { vi } from 'vitest';
 import { BffClientProvider } from '@app/react';
 
-/** A page at the stack's origin with `jar`'s cookies (signed out when none). */
-export function page(stack: Stack, jar = new CookieJar()) {
+/** A page at the stack's origin with `jar`'s cookies (signed out when none); `baseUrl` points its BFF client and sockets elsewhere. */
+export function page(stack: Stack, jar = new CookieJar(), options: { baseUrl?: string } = {}) {
   const sent: SentRequest[] = [];
   const sockets: SocketLog = { opened: [] };
   vi.stubGlobal('fetch', browserFetch(stack.url, jar, sent));
-  vi.stubGlobal('WebSocket', browserWebSocket(stack.url, jar, sockets));
+  vi.stubGlobal('WebSocket', browserWebSocket(options.baseUrl ?? stack.url, jar, sockets));
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  const client = createBffClient({ baseUrl: stack.url });
+  const client = createBffClient({ baseUrl: options.baseUrl ?? stack.url });
   const wrapper = ({ children }: { children: ReactNode }) => (
     <QueryClientProvider client={queryClient}>
       <BffClientProvider client={client}>{children}</BffClientProvider>
