@@ -15,6 +15,7 @@ export function page(stack: Stack, jar = new CookieJar(), options: { baseUrl?: s
   const sockets: SocketLog = { opened: [] };
   vi.stubGlobal('fetch', browserFetch(stack.url, jar, sent));
   vi.stubGlobal('WebSocket', browserWebSocket(options.baseUrl ?? stack.url, jar, sockets));
+  vi.stubGlobal('Request', pageRequest(stack.url));
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   const client = createBffClient({ baseUrl: options.baseUrl ?? stack.url });
   const wrapper = ({ children }: { children: ReactNode }) => (
@@ -34,6 +35,16 @@ export function page(stack: Stack, jar = new CookieJar(), options: { baseUrl?: s
     render: (ui: ReactNode) => render(ui, { wrapper }),
   };
 }
+
+/** A page's `Request`: a relative URL resolves against the page's origin (Node's has no page). */
+function pageRequest(origin: string): typeof Request {
+  return class PageRequest extends NodeRequest {
+    constructor(input: RequestInfo | URL, init?: RequestInit) {
+      super(typeof input === 'string' ? new URL(input, origin) : input, init);
+    }
+  };
+}
+const NodeRequest = globalThis.Request;
 
 /** Replaces `window.location` with a copy whose `assign` is a spy (jsdom cannot navigate). */
 export function spyOnNavigation() {
