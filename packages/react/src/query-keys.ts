@@ -18,5 +18,7 @@ export const bffQueryKeys = {
  * `step_up_required` is not a sign-out: the session is fine, only too old for that route.
  */
 export function invalidateSessionOn401(queryClient: QueryClient, error: unknown): void {
-  if (isBffError(error, 401) && error.code !== 'step_up_required') void queryClient.invalidateQueries({ queryKey: bffQueryKeys.session });
+  if (!isBffError(error, 401) || error.code === 'step_up_required') return;
+  // several layers may report the same 401 (the call, the app's QueryCache): one refetch serves them all
+  void queryClient.invalidateQueries({ queryKey: bffQueryKeys.session }, { cancelRefetch: false });
 }

@@ -24,15 +24,13 @@ export function nextSessionRefetch(session: SessionResponse | undefined, now = D
   return Math.max(due - now, MIN_DELAY_MS);
 }
 
-/** Query options of `GET /session` (for prefetching, `useQuery` or `invalidateQueries`). */
+/** Query options of `GET /session` (for prefetching, `useQuery` or `invalidateQueries`); retries follow the app's QueryClient. */
 export function sessionQueryOptions(client: BffClient) {
   return queryOptions({
     queryKey: bffQueryKeys.session,
     queryFn: ({ signal }) => client.getSession({ signal }),
     refetchOnWindowFocus: true,
     refetchInterval: (query) => nextSessionRefetch(query.state.data),
-    // a 503 (session store down) is worth one more try; a 4xx is an answer
-    retry: (failures, error) => failures < 2 && 'status' in error && (error.status === 503 || error.status === 0),
   });
 }
 
