@@ -38,6 +38,14 @@ export function createApiClient(options: { queryClient: QueryClient; client?: Bf
   };
 }
 
+/**
+ * One call to `/api/*` outside a component (a loader, a query function): `createApiClient`'s
+ * `fetch` for `queryClient`, so a `401` still makes `useSession()` ask again.
+ */
+export function apiFetch(path: string, init: RequestInit | undefined, options: { queryClient: QueryClient; client?: BffClient }): Promise<Response> {
+  return createApiClient(options).fetch(path, init);
+}
+
 /** The {@link ApiClient} of this app's QueryClient and BFF client. */
 export function useApiClient(): ApiClient {
   const queryClient = useQueryClient();

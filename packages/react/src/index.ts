@@ -16,7 +16,7 @@ export {
   type UseSessionResult,
 } from './session.js';
 export { signIn, signOut, useSignOut, type SignInOptions, type SignOutOptions } from './auth.js';
-export { createApiClient, useApiClient, type ApiClient } from './api-client.js';
+export { apiFetch, createApiClient, useApiClient, type ApiClient } from './api-client.js';
 export { sessionsQueryOptions, useEndSession, useSessions } from './sessions.js';
 export {
   DEFAULT_RECONNECT,

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { waitFor } from '@testing-library/react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@app/bff-testing';
-import { BffError, useApiClient, useSession } from '@app/react';
+import { apiFetch, BffError, useApiClient, useSession } from '@app/react';
 import { page } from './render.js';
 
 let stack: Stack;
@@ -61,6 +61,19 @@ describe('useApiClient', () => {
     expect(error).toMatchObject({ code: 'unauthenticated', status: 401 });
     await waitFor(() => expect(result.current.session.status).toBe('unauthenticated'));
     expect(requestsTo('/session').length).toBe(sessionReads + 1);
+  });
+
+  it('apiFetch outside components does the same with the QueryClient it is given', async () => {
+    const jar = await stack.signIn('bob');
+    const { renderHook, client, queryClient } = page(stack, jar);
+    const { result } = renderHook(() => useSession());
+    await waitFor(() => expect(result.current.status).toBe('authenticated'));
+    const ok = await apiFetch('/api/hello', undefined, { queryClient, client });
+    expect(await ok.json()).toMatchObject({ claims: { username: 'bob' } });
+    await client.logout();
+
+    await expect(apiFetch('/api/hello', undefined, { queryClient, client })).rejects.toMatchObject({ code: 'unauthenticated' });
+    await waitFor(() => expect(result.current.status).toBe('unauthenticated'));
   });
 
   it('exposes step_up_required’s loginUrl and keeps the session (a step-up is not a sign-out)', async () => {
