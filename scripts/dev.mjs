@@ -114,7 +114,14 @@ async function main() {
 
   const usingEmulator = !env.COGNITO_ISSUER;
   // 2-minute access tokens, so a person can watch a call succeed after the token expired
-  if (usingEmulator) run('emulator', 'npm', ['run', 'dev', '--silent', '-w', 'packages/cognito-emulator'], { EMULATOR_PORT: '4010', EMULATOR_ACCESS_TOKEN_TTL: env.EMULATOR_ACCESS_TOKEN_TTL ?? '120' });
+  // and back-channel logout to the API's receiver, wherever PORT put it
+  if (usingEmulator) {
+    run('emulator', 'npm', ['run', 'dev', '--silent', '-w', 'packages/cognito-emulator'], {
+      EMULATOR_PORT: '4010',
+      EMULATOR_ACCESS_TOKEN_TTL: env.EMULATOR_ACCESS_TOKEN_TTL ?? '120',
+      EMULATOR_BACKCHANNEL_LOGOUT_URI: env.EMULATOR_BACKCHANNEL_LOGOUT_URI ?? `http://127.0.0.1:${API_PORT}/auth/backchannel-logout`,
+    });
+  }
   if (!env.API_UPSTREAM_URL) run('upstream', 'npm', ['run', 'dev', '--silent', '-w', 'packages/demo-upstream'], { DEMO_UPSTREAM_PORT: '4020' });
   // the demo stack's route table: the user's token, a group-protected route and a machine-to-machine route
   const devRoutes = usingEmulator && !env.API_UPSTREAM_URL && !env.API_ROUTES && !env.API_ROUTES_FILE ? { API_ROUTES_FILE: join(root, 'scripts/dev-routes.json') } : {};

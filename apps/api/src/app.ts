@@ -4,7 +4,9 @@ import express, { type Express } from 'express';
 import session from 'express-session';
 import type { Deps } from './deps.js';
 import { authGuards } from './abuse/auth-guards.js';
+import { adminRoutes } from './admin/admin-routes.js';
 import { authRoutes } from './auth/auth-routes.js';
+import { backchannelLogoutRoutes } from './auth/backchannel-logout.js';
 import { openApiRoutes } from './contract/openapi-routes.js';
 import { healthRoutes } from './health/health-routes.js';
 import { answerError, errorSink } from './http/error-sink.js';
@@ -26,6 +28,11 @@ export interface App {
   /** The server's `upgrade` listener: WebSockets on routes with `"websocket": true` (live/upgrade-handler.ts). */
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   express: Express;
+  /**
+   * The internal listener's request listener (`INTERNAL_PORT`): forward auth, metrics and health,
+   * for the ingress and Prometheus only. Unset when `INTERNAL_PORT` is not.
+   */
+  internalHandler?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /**
@@ -50,9 +57,12 @@ export function createApp(deps: Deps): App {
   });
 
   app.use(healthRoutes(deps));
-  app.use(metricsRoutes(deps), openApiRoutes(deps));
+  // with an internal listener, metrics are served there only (contract: "The internal listener")
+  if (!deps.config.internal) app.use(metricsRoutes(deps));
+  app.use(openApiRoutes(deps));
   app.use(authGuards(deps)); // body cap and rate limits, before express-session touches Redis
   app.use(authRoutes(deps, sessionMiddleware));
+  app.use(backchannelLogoutRoutes(deps, deps.logoutTokens));
   app.use(sessionsRoutes(deps));
   if (deps.config.serveWeb) app.use(webRoutes(deps.config, () => deps.oidc.authorizationOrigin));
   app.use((_req, _res, next) => next(new AppError('not_found')));
@@ -68,8 +78,7 @@ export function createApp(deps: Deps): App {
     logRequest(req, res);
     const url = req.url ?? '/';
     if (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) return fast(handleApi, req, res);
-    // forward auth answers on every request an ingress routes: one Redis read, no Express
-    if (isForwardAuthPath(url)) return fast(handleForwardAuth, req, res);
+    // `/auth/check` answers with an access token: never on the public port (Express answers 404)
     if (url === '/session' || url.startsWith('/session?')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(res, 'method_not_allowed', undefined, { allow: 'GET, HEAD' });
       return fast(handleSession, req, res);
@@ -83,5 +92,33 @@ export function createApp(deps: Deps): App {
       socket.destroy();
     });
   };
-  return { handler: deps.tracing.serve(handler), upgrade, express: app };
+  const internalHandler = deps.config.internal ? deps.tracing.serve(createInternalHandler(deps, logRequest, fast)) : undefined;
+  return { handler: deps.tracing.serve(handler), upgrade, express: app, ...(internalHandler ? { internalHandler } : {}) };
+}
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+type FastRunner = (fn: (deps: Deps, req: IncomingMessage, res: ServerResponse) => Promise<void>, req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The internal listener (`INTERNAL_PORT`): what only the infrastructure may call. Forward auth
+ * answers with the user's access token, so it lives here and nowhere else: a script on the
+ * public origin can never read a token from it.
+ * @see ../../../shared/docs/contract.md ("The internal listener")
+ */
+function createInternalHandler(deps: Deps, logRequest: Listener, fast: FastRunner): Listener {
+  const internal = express();
+  internal.disable('x-powered-by');
+  internal.set('trust proxy', deps.config.trustProxy);
+  internal.use(healthRoutes(deps));
+  internal.use(metricsRoutes(deps));
+  internal.use(adminRoutes(deps)); // DELETE /admin/users/{sub}/sessions, only with ADMIN_SCOPE
+  internal.use((_req, _res, next) => next(new AppError('not_found')));
+  internal.use(errorSink(deps.logger));
+  return (req, res) => {
+    logRequest(req, res);
+    // forward auth answers on every request an ingress routes: one Redis read, no Express
+    if (isForwardAuthPath(req.url ?? '/')) return fast(handleForwardAuth, req, res);
+    echoRequestIdNow(res);
+    internal(req, res);
+  };
 }

@@ -176,7 +176,7 @@ describe('route table', () => {
         { prefix: '/api/a', upstream: 'orders.internal/v1', token: 'bogus', extra: 1 },
         { prefix: '/api/b', upstream: 'http://b.internal', token: 'bogus' },
         'not a route',
-        { prefix: '/api/ok', upstream: 'http://ok2.internal' },
+        { prefix: '/api/OK', upstream: 'http://ok2.internal' },
       ]),
     );
     expect(problems).toEqual([
@@ -185,7 +185,7 @@ describe('route table', () => {
       expect.stringMatching(/^API_ROUTES\[1\]\.extra: unknown field/),
       'API_ROUTES[2].token: must be one of user, user-or-anonymous, client, none',
       'API_ROUTES[3]: must be an object',
-      'API_ROUTES[4].prefix: duplicates the prefix of route [0]',
+      'API_ROUTES[4].prefix: duplicates the prefix of route [0] (prefixes match case-insensitively)',
     ]);
   });
 
@@ -198,6 +198,9 @@ describe('route table', () => {
     [{ prefix: '/api/../admin', upstream: 'http://h' }, 'prefix', /\.\. segments/],
     [{ prefix: '/api/./x', upstream: 'http://h' }, 'prefix', /\.\. segments/],
     [{ prefix: '/api/x%2f', upstream: 'http://h' }, 'prefix', /may only contain/],
+    // an upstream reads these away, so the prefix would collide with its shorter reading (issue 19)
+    [{ prefix: '/api/admin;x', upstream: 'http://h' }, 'prefix', /upstreams read them away/],
+    [{ prefix: '/api/admin.', upstream: 'http://h' }, 'prefix', /upstreams read them away/],
     [{ upstream: 'http://h' }, 'prefix', /required/],
     [{ prefix: '/api/x' }, 'upstream', /required/],
     [{ prefix: '/api/x', upstream: '/relative' }, 'upstream', /absolute http/],

@@ -84,6 +84,21 @@ export interface Config {
   requestBodyIdleTimeoutMs: number;
   /** Calls to `/api/*` one session (or bearer subject) may have in flight on one instance; 0 = no limit. */
   maxRequestsInFlightPerSession: number;
+  /**
+   * `MAX_WEBSOCKETS_PER_SESSION`: open WebSockets (handshakes to the upstream included) one session may
+   * hold on one instance, and one client address without a session; 0 = no limit.
+   */
+  maxWebSocketsPerSession: number;
+  /**
+   * `INTERNAL_PORT` / `INTERNAL_HOST`: the listener for what only the infrastructure may call
+   * (`/auth/check`, `/metrics`, health). Unset: forward auth is off and `/metrics` stays on `PORT`.
+   */
+  internal?: { port: number; host: string };
+  /**
+   * `ADMIN_SCOPE` / `ADMIN_CLIENT_IDS`: `DELETE /admin/users/{sub}/sessions` on the internal listener
+   * accepts `client_credentials` tokens of these app clients carrying this scope. Unset: the route is off.
+   */
+  admin?: { scope: string; clientIds: readonly string[] };
   idpTimeoutMs: number;
   refreshSkewSeconds: number;
   /** Background refreshes of sessions entering the window together start spread over up to this many seconds (refresh-coordinator.ts). */
@@ -133,6 +148,10 @@ const url = (protocols: string[]) =>
 const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'test', 'production']).optional()),
   PORT: int(0, 65535),
+  INTERNAL_PORT: int(0, 65535),
+  INTERNAL_HOST: optionalString,
+  ADMIN_SCOPE: z.preprocess(emptyToUndefined, z.string().regex(/^\S+$/, 'must be one scope (no spaces)').optional()),
+  ADMIN_CLIENT_IDS: optionalString,
   PUBLIC_URL: url(['http:', 'https:']),
   REDIS_URL: url(['redis:', 'rediss:']),
   REDIS_KEY_PREFIX: optionalString,
@@ -160,6 +179,7 @@ const envSchema = z.object({
   UPSTREAM_TIMEOUT_MS: int(1, 10 * 60 * 1000),
   REQUEST_BODY_IDLE_TIMEOUT_MS: int(100, 10 * 60 * 1000),
   MAX_REQUESTS_IN_FLIGHT_PER_SESSION: int(0, 100_000),
+  MAX_WEBSOCKETS_PER_SESSION: int(0, 100_000),
   IDP_TIMEOUT_MS: int(100, 60 * 1000),
   REFRESH_SKEW_SECONDS: int(0, 3600),
   REFRESH_AHEAD_SPREAD_SECONDS: int(0, 3600),
@@ -326,6 +346,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!m2mClient.clientSecret && tableRoutes?.some((r) => r.token === 'client')) {
     problems.push('COGNITO_M2M_CLIENT_SECRET: "client" routes need an app client with a secret (Cognito allows client_credentials only to confidential clients)');
   }
+  if (e.INTERNAL_PORT !== undefined && e.INTERNAL_PORT !== 0 && e.INTERNAL_PORT === port) problems.push('INTERNAL_PORT: must differ from PORT (the internal listener is a second listener)');
+  if (e.INTERNAL_HOST !== undefined && e.INTERNAL_PORT === undefined) problems.push('INTERNAL_PORT: required when INTERNAL_HOST is set');
+  const adminClientIds = listOf(e.ADMIN_CLIENT_IDS);
+  if (e.ADMIN_SCOPE && adminClientIds.length === 0) problems.push('ADMIN_CLIENT_IDS: required with ADMIN_SCOPE (the app clients whose client_credentials tokens may end sessions)');
+  if (!e.ADMIN_SCOPE && adminClientIds.length > 0) problems.push('ADMIN_SCOPE: required with ADMIN_CLIENT_IDS');
+  if (e.ADMIN_SCOPE && e.INTERNAL_PORT === undefined) problems.push('INTERNAL_PORT: required with ADMIN_SCOPE (the admin route is served on the internal listener only)');
   const previousSessionSecrets = parsePreviousSecrets(e.PREVIOUS_SESSION_SECRETS, e.SESSION_SECRET, problems);
   const tracing = tracingSettings(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -360,6 +386,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     upstreamTimeoutMs,
     requestBodyIdleTimeoutMs: e.REQUEST_BODY_IDLE_TIMEOUT_MS ?? 20_000,
     maxRequestsInFlightPerSession: e.MAX_REQUESTS_IN_FLIGHT_PER_SESSION ?? 64,
+    maxWebSocketsPerSession: e.MAX_WEBSOCKETS_PER_SESSION ?? 10,
+    ...(e.INTERNAL_PORT !== undefined ? { internal: { port: e.INTERNAL_PORT, host: e.INTERNAL_HOST ?? '127.0.0.1' } } : {}),
+    ...(e.ADMIN_SCOPE ? { admin: { scope: e.ADMIN_SCOPE, clientIds: Object.freeze(adminClientIds) } } : {}),
     idpTimeoutMs: e.IDP_TIMEOUT_MS ?? 10_000,
     refreshSkewSeconds: e.REFRESH_SKEW_SECONDS ?? 60,
     refreshAheadSpreadSeconds: e.REFRESH_AHEAD_SPREAD_SECONDS ?? 30,

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { RedisStore } from 'connect-redis';
 import type { Config } from './config.js';
 import { BearerVerifier } from './auth/bearer-verifier.js';
+import { IdpKeys } from './auth/idp-keys.js';
+import { LogoutTokenVerifier } from './auth/logout-token.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { ActiveSessions } from './observability/active-sessions.js';
 import { Metrics } from './observability/metrics.js';
@@ -25,7 +27,8 @@ import { UserSessionIndex } from './session/user-sessions.js';
 import { TokenCipher } from './tokens/crypto.js';
 import { RefreshCoordinator, type RefreshOptions } from './tokens/refresh-coordinator.js';
 import { TokenStore } from './tokens/token-store.js';
-import { nowSeconds } from './tokens/token-record.js';
+import { nowSeconds, type TokenRecord } from './tokens/token-record.js';
+import { sessionRefusal } from './routing/policy.js';
 
 /** Everything a request handler needs; built once per process by {@link createDeps}. */
 export interface Deps {
@@ -41,6 +44,12 @@ export interface Deps {
   sessions: RedisStore;
   refresher: RefreshCoordinator;
   bearer: BearerVerifier;
+  /** Verifies the admin route's tokens (`ADMIN_CLIENT_IDS`); unset when `ADMIN_SCOPE` is. */
+  adminBearer?: BearerVerifier;
+  /** The IdP's signing keys: bearer tokens and back-channel logout tokens are verified against them. */
+  idpKeys: IdpKeys;
+  /** Verifies back-channel logout tokens (`POST /auth/backchannel-logout`), `jti` replay refused across instances. */
+  logoutTokens: LogoutTokenVerifier;
   upstream: UpstreamProxy;
   /** Per-session cap on `/api/*` calls in flight on this instance. */
   inFlight: InFlightLimiter;
@@ -89,7 +98,8 @@ export interface DepsOptions {
 /**
  * How often each session with an open WebSocket is read back (one Redis read per session). The
  * session-end channel closes sockets within milliseconds; the sweep is the safety net for a
- * missed message and for sessions that end without anyone ending them (idle timeout).
+ * missed message and for sessions that end without anyone ending them (idle timeout), and it
+ * checks each socket's route policy again (4403 once the session no longer meets it).
  */
 export const LIVE_SWEEP_INTERVAL_MS = 10_000;
 
@@ -103,14 +113,32 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const replicated = config.redisSentinel || config.redisClusterNodes?.length ? new ReplicatedWrites(redis, config.redisUrl, logger) : undefined;
   const sessionReads = config.redisClientCache ? new SessionReadCache(target, config.redisClientCache.maxEntries, redis, logger) : undefined;
   const oidc = new OidcClient(config, logger);
+  const idpKeys = new IdpKeys(oidc, config.idpTimeoutMs);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated, sessionReads);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
   const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
   const activeSessions = new ActiveSessions(redis, config.redisKeyPrefix, logger, metrics);
-  const live = new LiveConnections(logger);
-  const sessionEnds = new SessionEndChannel(redis, config.redisKeyPrefix, (sid) => live.closeSession(sid), logger);
+  const live = new LiveConnections(logger, config.maxWebSocketsPerSession);
+  const sessionEnds: SessionEndChannel = new SessionEndChannel(
+    redis,
+    config.redisKeyPrefix,
+    {
+      ended: (sid) => live.closeSession(sid),
+      // another instance refreshed a session with sockets here: its groups or scopes may have changed
+      refreshed: (sid) => {
+        if (live.has(sid)) void checkLiveSession(sid, tokens, live).catch(() => undefined);
+      },
+    },
+    logger,
+  );
   const websockets = config.routes.some((r) => r.websocket);
+  const onRefreshed = websockets
+    ? (sid: string, record: TokenRecord) => {
+        live.enforcePolicy(sid, (route) => sessionRefusal(route, record));
+        void sessionEnds.announceRefresh(sid);
+      }
+    : undefined;
   // the instance that ends a session closes its own sockets at once; the others hear it on the channel
   const announceEnd = websockets ? (sid: string) => (live.closeSession(sid), sessionEnds.announce(sid)) : undefined;
   const endSession = activeSessions.tracking(sessionTerminator(tokens, sessions, userSessions, announceEnd));
@@ -138,9 +166,17 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
       maxWaitMs: config.idpTimeoutMs + 5_000,
       observer: metrics,
       ...(replicated ? { replicated } : {}),
+      ...(onRefreshed ? { onRefreshed } : {}),
       ...options.refresh,
     }),
-    bearer: new BearerVerifier(oidc, config.cognito.issuer, config.cognito.clientId, config.idpTimeoutMs),
+    idpKeys,
+    logoutTokens: new LogoutTokenVerifier(idpKeys, redis, config.redisKeyPrefix, config.cognito.issuer, config.cognito.clientId, async () => {
+      const announced = (await oidc.configuration()).serverMetadata().id_token_signing_alg_values_supported ?? ['RS256'];
+      // asymmetric only: `none` and the HS* family (keyed with our client secret) never sign a logout token we accept
+      return announced.filter((alg) => alg !== 'none' && !alg.startsWith('HS'));
+    }),
+    bearer: new BearerVerifier(idpKeys, config.cognito.issuer, config.cognito.clientId),
+    ...(config.admin ? { adminBearer: new BearerVerifier(idpKeys, config.cognito.issuer, config.admin.clientIds) } : {}),
     upstream: new UpstreamProxy(forwarding, config.requestBodyIdleTimeoutMs, logger, metrics),
     inFlight: new InFlightLimiter(config.maxRequestsInFlightPerSession),
     routes: new RouteTable(config.routes),
@@ -177,7 +213,10 @@ function startLiveSessionChecks(deps: Deps): void {
   deps.sessionEnds.start().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'session-end channel: subscribe failed'));
   const isLive = async (sid: string) => {
     const current = await deps.tokens.read(sid);
-    return current !== undefined && current.record.sessionExpiresAt > nowSeconds() && !deps.activity.isIdle(current);
+    const live = current !== undefined && current.record.sessionExpiresAt > nowSeconds() && !deps.activity.isIdle(current);
+    // at least every sweep, whatever pub/sub missed: a session removed from a group loses its sockets (4403)
+    if (live) deps.live.enforcePolicy(sid, (route) => sessionRefusal(route, current.record));
+    return live;
   };
   let running = false;
   deps.liveSweep.timer = setInterval(() => {
@@ -186,6 +225,12 @@ function startLiveSessionChecks(deps: Deps): void {
     void sweepEndedSessions(deps.live.sessions(), isLive, (sid) => deps.live.closeSession(sid)).finally(() => (running = false));
   }, deps.liveSweep.intervalMs);
   deps.liveSweep.timer.unref();
+}
+
+/** Reads a session with sockets on this instance and closes those whose route it no longer meets (4403). */
+async function checkLiveSession(sid: string, tokens: TokenStore, live: LiveConnections): Promise<void> {
+  const current = await tokens.read(sid);
+  if (current) live.enforcePolicy(sid, (route) => sessionRefusal(route, current.record));
 }
 
 /** Closes connections and flushes the spans still queued (shutdown and tests). */

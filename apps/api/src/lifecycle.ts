@@ -46,11 +46,11 @@ export interface ShutdownTimings {
  * as their last response ends), cut what is left when the grace period is over, and resolve once
  * the server is closed. The caller then closes Redis and exits.
  */
-export async function shutDownGracefully(server: Server, lifecycle: Lifecycle, timings: ShutdownTimings, logger: Logger): Promise<void> {
+export async function shutDownGracefully(server: Server, lifecycle: Lifecycle, timings: ShutdownTimings, logger: Logger, listener = 'public'): Promise<void> {
   lifecycle.drain();
-  logger.info({ drainMs: timings.drainMs }, 'draining: /readyz answers 503, responses close their connections');
+  if (listener === 'public') logger.info({ drainMs: timings.drainMs }, 'draining: /readyz answers 503, responses close their connections');
   if (timings.drainMs > 0) await sleep(timings.drainMs);
-  logger.info({ graceMs: timings.graceMs }, 'listener closing: waiting for requests in flight');
+  logger.info({ graceMs: timings.graceMs, listener }, 'listener closing: waiting for requests in flight');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const reaper = setInterval(() => server.closeIdleConnections(), 50);
   const force = setTimeout(() => {

@@ -31,6 +31,13 @@ async function main(): Promise<void> {
   server.listen(config.port, () => {
     logger.info({ port: config.port, publicUrl: config.publicUrl, issuer: config.cognito.issuer, upstream: config.upstreamUrl }, 'BFF listening');
   });
+  // forward auth, metrics and health for the ingress and Prometheus only (contract: "The internal listener")
+  const internal = config.internal && app.internalHandler ? createHttpServer(app.internalHandler) : undefined;
+  if (internal && config.internal) {
+    const { port, host } = config.internal;
+    closeConnectionsWhileDraining(internal, deps.lifecycle);
+    internal.listen(port, host, () => logger.info({ port, host }, 'internal listener (forward auth, metrics, health) listening'));
+  }
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -40,7 +47,9 @@ async function main(): Promise<void> {
     deps.live.closeAll(); // WebSockets: close code 1001 (going away), so clients reconnect elsewhere
     // SIGTERM comes from an orchestrator with a load balancer to drain; Ctrl-C (SIGINT) from a person waiting
     const drainMs = signal === 'SIGTERM' ? config.shutdownDrainMs : 0;
-    void shutDownGracefully(server, deps.lifecycle, { drainMs, graceMs: config.shutdownGraceMs }, logger)
+    const timings = { drainMs, graceMs: config.shutdownGraceMs };
+    // the internal listener drains with the public one: the ingress keeps checking requests it still sends
+    void Promise.all([shutDownGracefully(server, deps.lifecycle, timings, logger), internal ? shutDownGracefully(internal, deps.lifecycle, timings, logger, 'internal') : undefined])
       .then(() => Promise.race([closeDeps(deps), new Promise((r) => setTimeout(r, 2_000).unref())]))
       .finally(() => process.exit(0));
   };

@@ -45,6 +45,36 @@ describe('cookies planted by an upstream', () => {
   });
 });
 
+describe("an upstream's CORS grant", () => {
+  it('never reaches the browser: another site could otherwise make cookie calls and read the answers', async () => {
+    const res = await fetch(`${bff.url}/api/cors`, { headers: { cookie: alice, 'x-csrf': '1', origin: 'https://sibling.example.com' } });
+    expect(res.status).toBe(200);
+    expect(upstream.seen).toHaveLength(1);
+    expect([...res.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+  });
+});
+
+describe("forward auth's headers written by a caller", () => {
+  it('never reach an upstream: no X-Auth-Request-*, X-Original-*, X-Forwarded-Uri or X-Forwarded-Method', async () => {
+    const forged = {
+      'x-auth-request-user': 'alice',
+      'x-auth-request-groups': 'admins',
+      'x-auth-request-email': 'alice@example.com',
+      'X-Auth-Request-Preferred-Username': 'alice',
+      'x-original-uri': '/admin',
+      'x-original-method': 'GET',
+      'x-original-url': '/admin',
+      'x-forwarded-uri': '/admin',
+      'x-forwarded-method': 'GET',
+    };
+    const res = await fetch(`${bff.url}/api/whoami`, { headers: { cookie: bob, 'x-csrf': '1', 'x-request-marker': 'kept', ...forged } });
+    expect(res.status).toBe(200);
+    const seen = upstream.seen[0]!.headers;
+    for (const name of Object.keys(forged)) expect(seen[name.toLowerCase()], name).toBeUndefined();
+    expect(seen['x-request-marker']).toBe('kept'); // other headers still pass
+  });
+});
+
 describe('forwarding headers', () => {
   const spoofed = {
     'x-forwarded-for': '6.6.6.6, 203.0.113.9',

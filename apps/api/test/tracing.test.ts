@@ -101,7 +101,7 @@ describe('W3C trace context with spans exported over OTLP', () => {
     expect(sent.traceId).toBe(traceId);
     expect(sent.parentId).not.toBe(callerSpan); // never the caller's header unchanged
     expect(sent.flags).toBe('01');
-    expect(seen?.headers.tracestate).toBe('vendor=opaque-1');
+    expect(seen?.headers.tracestate).toBeUndefined(); // a caller's tracestate is the caller's (contract: "Tracing")
 
     const { spans, server, upstreamSpan } = await traceOf(traceId, (mine) => mine.some((s) => s.name === 'redis session read'));
     expect(server.parentSpanId).toBe(callerSpan);
@@ -176,8 +176,8 @@ describe('W3C trace context with spans exported over OTLP', () => {
     expect(server.parentSpanId ?? '').toBe('');
   });
 
-  it('exports no span of an unsampled request, and still gives the upstream its trace', async () => {
-    // sampler ratio 0: the BFF's own traces are never sampled; a caller's decision is followed
+  it('exports no span of an unsampled request, and follows a sampled caller only under an explicit parent-based sampler', async () => {
+    // sampler ratio 0: the BFF's own traces are never sampled; parentbased_* (asked for by name) follows a caller's decision
     const sparse = await startBff({
       issuer: idp.issuer,
       upstreamUrl: upstream.url,
@@ -198,7 +198,7 @@ describe('W3C trace context with spans exported over OTLP', () => {
       const sent = relayed(followed.seen);
       expect(sent).toMatchObject({ traceId, flags: '00' });
       expect(sent.parentId).not.toBe(callerSpan);
-      expect(followed.seen?.headers.tracestate).toBe('vendor=unsampled');
+      expect(followed.seen?.headers.tracestate).toBeUndefined();
 
       // the same BFF does export a request its caller sampled: the absence below is the sampler's doing
       const sampledId = hex(16);
@@ -210,6 +210,31 @@ describe('W3C trace context with spans exported over OTLP', () => {
     const exported = otlp.spans.filter((s) => s.serviceName === 'bff-unsampled');
     expect(exported.some((s) => s.kind === SERVER)).toBe(true);
     expect(new Set(exported.map((s) => s.traceId)).size).toBe(1); // only the caller-sampled trace: no span of the other two
+  });
+
+  it("decides at the edge by default: a caller's sampled flag forces no export, lends its trace id, and its tracestate goes nowhere", async () => {
+    // OTEL_TRACES_SAMPLER unset, ratio 0: the BFF's ratio alone decides, whatever the caller's flag says
+    const edge = await startBff({
+      issuer: idp.issuer,
+      upstreamUrl: upstream.url,
+      keyPrefix: testPrefix(),
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER_ARG: '0', OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_SERVICE_NAME: 'bff-edge' },
+    });
+    const forced: string[] = [];
+    try {
+      const { cookie } = await signInAs(edge);
+      for (let i = 0; i < 20; i++) {
+        const traceId = hex(16);
+        forced.push(traceId);
+        const { status, seen } = await call(edge, '/api/hello', { cookie, 'x-csrf': '1', traceparent: `00-${traceId}-${hex(8)}-01`, tracestate: 'vendor=forced' });
+        expect(status).toBe(200);
+        expect(relayed(seen)).toMatchObject({ traceId, flags: '00' }); // the caller's trace id, the BFF's decision
+        expect(seen?.headers.tracestate).toBeUndefined();
+      }
+    } finally {
+      await edge.close(); // flushes whatever was queued
+    }
+    expect(otlp.spans.filter((s) => s.serviceName === 'bff-edge' || forced.includes(s.traceId))).toEqual([]);
   });
 
   it('flushes the spans still queued when the BFF shuts down', async () => {
@@ -240,7 +265,7 @@ describe('W3C trace context with spans exported over OTLP', () => {
 });
 
 describe('W3C trace context with tracing off (no OTLP endpoint)', () => {
-  it("still relays the caller's trace: same trace id, a new parent id, the caller's flags and tracestate", async () => {
+  it("still relays the caller's trace: same trace id, a new parent id and the caller's flags, never its tracestate", async () => {
     const { cookie } = await signInAs(untraced);
     for (const flags of ['01', '00']) {
       const traceId = hex(16);
@@ -250,7 +275,7 @@ describe('W3C trace context with tracing off (no OTLP endpoint)', () => {
       const sent = relayed(seen);
       expect(sent).toMatchObject({ traceId, flags });
       expect(sent.parentId).not.toBe(callerSpan);
-      expect(seen?.headers.tracestate).toBe('vendor=v2');
+      expect(seen?.headers.tracestate).toBeUndefined();
     }
   });
 

@@ -17,14 +17,14 @@ const METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options'] as 
 const MARK = 'x-recorded-by';
 
 interface OpenApiDocument {
-  paths: Record<string, Partial<Record<(typeof METHODS)[number], unknown>>>;
+  paths: Record<string, Partial<Record<(typeof METHODS)[number], { 'x-internal-listener'?: boolean }>>>;
 }
 
-/** Every documented operation, with concrete values for its path parameters. */
+/** Every documented operation of the public listener (not those marked `x-internal-listener`: no browser reaches them), with concrete values for its path parameters. */
 function documentedRequests(): { method: string; path: string }[] {
   const doc = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')) as OpenApiDocument;
   return Object.entries(doc.paths).flatMap(([template, operations]) =>
-    METHODS.filter((m) => m in operations).map((m) => ({
+    METHODS.filter((m) => m in operations && !operations[m]?.['x-internal-listener']).map((m) => ({
       method: m.toUpperCase(),
       // `{path}` of /api/{path} spans segments; any other parameter is one segment
       path: template.replace('{path}', 'hello/nested').replace(/\{[^}]+\}/g, 'example-id'),

@@ -3,7 +3,7 @@
  * problem details parsed with the shared schema, or a code the client assigns when there are none.
  * @see https://www.rfc-editor.org/rfc/rfc9457
  */
-import { PROBLEM_CONTENT_TYPE, problemDetailsSchema, stepUpProblemSchema, type ErrorCode, type ProblemDetails } from '@app/shared-types';
+import { PROBLEM_CONTENT_TYPE, problemDetailsSchema, type ErrorCode, type ProblemDetails } from '@app/shared-types';
 
 /**
  * Codes the client gives failures that carry no problem details of the API: `network_error` (no
@@ -74,15 +74,14 @@ export async function errorFromResponse(response: Response, body?: unknown): Pro
     const foreign = foreignProblemSchema.safeParse(json);
     return new BffError(foreign.success ? { ...fallback, title: foreign.data.title, detail: foreign.data.detail } : fallback);
   }
-  const { type, title, status, detail, code, requestId } = parsed.data;
-  const stepUp = stepUpProblemSchema.safeParse(json);
+  const { type, title, status, detail, code, requestId, loginUrl } = parsed.data;
   return new BffError({
     code,
     status: response.status,
     title,
     detail,
-    loginUrl: stepUp.success ? stepUp.data.loginUrl : undefined,
-    problem: { type, title, status, detail, code, requestId },
+    loginUrl: code === 'step_up_required' ? loginUrl : undefined,
+    problem: { type, title, status, detail, code, requestId, loginUrl },
   });
 }
 

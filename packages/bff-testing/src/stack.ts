@@ -19,7 +19,7 @@ export interface StackOptions {
   accessTokenTtlSeconds?: number;
   /** More of the BFF's environment (contract names). */
   env?: Record<string, string>;
-  /** Routes of the route table besides `/api` → the demo upstream (contract, "the route table"). */
+  /** Routes of the route table besides `/api` → the demo upstream (contract, "the route table"); `upstream: 'demo'` is the demo upstream. */
   extraRoutes?: Record<string, unknown>[];
 }
 
@@ -87,7 +87,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     COGNITO_ISSUER: emulator.issuer,
     COGNITO_CLIENT_ID: CLIENT.id,
     COGNITO_CLIENT_SECRET: CLIENT.secret,
-    API_ROUTES: JSON.stringify([{ prefix: '/api', upstream: upstream.url, websocket: true }, ...(options.extraRoutes ?? [])]),
+    API_ROUTES: JSON.stringify([
+      { prefix: '/api', upstream: upstream.url, websocket: true },
+      ...(options.extraRoutes ?? []).map((route) => (route.upstream === 'demo' ? { ...route, upstream: upstream.url } : route)),
+    ]),
     RATE_LIMIT_AUTH_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
     ...options.env,

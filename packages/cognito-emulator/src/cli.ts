@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `cognito-emulator`: runs the DEV/TEST ONLY Cognito user-pool emulator until SIGTERM/SIGINT.
 import { rmSync } from 'node:fs';
-import { resolveOptions, type InternalOptions } from './options.js';
+import { defaultClients, DEFAULT_CLIENT, resolveOptions, type InternalOptions } from './options.js';
 import { startWith } from './server.js';
+
+/** Where `npm run dev`'s API receives back-channel logout (the API listens on 127.0.0.1:3000 in dev). */
+const DEV_BACKCHANNEL_LOGOUT_URI = 'http://127.0.0.1:3000/auth/backchannel-logout';
 
 function envOptions(env: NodeJS.ProcessEnv): InternalOptions {
   const opts: InternalOptions = { port: env.EMULATOR_PORT ? Number(env.EMULATOR_PORT) : 4010 };
@@ -12,6 +15,13 @@ function envOptions(env: NodeJS.ProcessEnv): InternalOptions {
   if (env.EMULATOR_M2M_ACCESS_TOKEN_TTL) opts.clientCredentialsTtlSeconds = Number(env.EMULATOR_M2M_ACCESS_TOKEN_TTL);
   if (env.EMULATOR_ROTATE_REFRESH_TOKENS === '1' || env.EMULATOR_ROTATE_REFRESH_TOKENS === 'true') {
     opts.rotateRefreshTokens = true;
+  }
+  // Run by hand or by `npm run dev` (no EMULATOR_OPTIONS, unlike spawnEmulator's children): the
+  // default client gets the dev API's receiver. A receiver nobody listens on refuses the connection
+  // at once, so sign-out is neither failed nor slowed. EMULATOR_BACKCHANNEL_LOGOUT_URI="" turns it off.
+  const backchannel = env.EMULATOR_BACKCHANNEL_LOGOUT_URI ?? (env.EMULATOR_OPTIONS ? '' : DEV_BACKCHANNEL_LOGOUT_URI);
+  if (backchannel) {
+    opts.clients = defaultClients().map((c) => (c.clientId === DEFAULT_CLIENT.clientId ? { ...c, backchannelLogoutUri: backchannel } : c));
   }
   if (env.EMULATOR_OPTIONS) {
     const json: unknown = JSON.parse(env.EMULATOR_OPTIONS);

@@ -2,6 +2,7 @@
 // like Cognito (discovery document, token response, access-token format), and the test counters
 // are kept here.
 import type { KoaContext, KoaMiddleware, OIDCContext } from 'oidc-provider';
+import { backchannelAdvertised } from './backchannel.js';
 import { countedGrant, type Runtime } from './runtime.js';
 
 /** The keys of a real Cognito discovery document, in Cognito's (alphabetical) order. */
@@ -32,10 +33,15 @@ function oidcParam(oidc: OIDCContext | undefined, name: string): unknown {
   }
 }
 
-/** Keeps only what Cognito publishes: no end_session_endpoint, no code_challenge_methods_supported. */
-function reshapeDiscovery(body: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Keeps only what Cognito publishes: no end_session_endpoint, no code_challenge_methods_supported.
+ * The back-channel logout keys (not Cognito's) appear only when a client registered a receiver.
+ */
+function reshapeDiscovery(body: Record<string, unknown>, backchannel: boolean): Record<string, unknown> {
+  const keys: string[] = [...COGNITO_DISCOVERY_KEYS];
+  if (backchannel) keys.push('backchannel_logout_session_supported', 'backchannel_logout_supported');
   const out: Record<string, unknown> = {};
-  for (const key of COGNITO_DISCOVERY_KEYS) out[key] = body[key];
+  for (const key of keys.sort()) out[key] = body[key];
   // Public clients ('none') work too, but Cognito advertises only the two secret-based methods.
   out.token_endpoint_auth_methods_supported = ['client_secret_basic', 'client_secret_post'];
   return out;
@@ -108,7 +114,7 @@ export function cognitoShape(rt: Runtime): KoaMiddleware {
     const { oidc } = ctx;
     switch (oidc?.route) {
       case 'discovery':
-        if (ctx.status === 200 && isRecord(ctx.body)) ctx.body = reshapeDiscovery(ctx.body);
+        if (ctx.status === 200 && isRecord(ctx.body)) ctx.body = reshapeDiscovery(ctx.body, backchannelAdvertised(rt));
         break;
       case 'token': {
         const grant = countedGrant(oidcParam(oidc, 'grant_type'));

@@ -1,6 +1,8 @@
 // The emulator's plain HTTP front: hosted-UI pages (sign-in, /logout), the /__emulator test hooks
 // and the token-endpoint fault injection. Everything else is oidc-provider's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { endSessionsOf, sendBackchannelLogouts } from './backchannel.js';
+import type { Interaction } from 'oidc-provider';
 import { errorPage, signInPage } from './pages.js';
 import { countedGrant, parseBehaviour, type Runtime } from './runtime.js';
 import { logoutUriAllowed } from './uris.js';
@@ -114,9 +116,37 @@ async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, pat
       user.groups = [...groups];
       return sendJson(res, 200, { username: user.username, groups: user.groups });
     }
+    case 'POST /__emulator/backchannel-logout': {
+      // An IdP-side "sign this user out everywhere": every session ends, each RP with a receiver is told
+      const input = await readJsonBody(req);
+      if (input === NOT_JSON) return sendJson(res, 400, { error: 'body must be JSON' });
+      const { username } = (input ?? {}) as { username?: unknown };
+      const user = rt.options.users.find((u) => u.username === username);
+      if (!user) return sendJson(res, 404, { error: `no user ${String(username)}` });
+      return sendJson(res, 200, { deliveries: await endSessionsOf(rt, user.sub) });
+    }
     default:
       return sendJson(res, 404, { error: `no emulator hook ${route}` });
   }
+}
+
+/**
+ * Someone else signs in over a live session (a `prompt=login` form): Cognito just gives them a
+ * new session cookie. oidc-provider would instead send the browser through its end_session
+ * confirmation, which this Cognito-shaped OP does not serve; so the old user's IdP session ends
+ * here (its back-channel receivers told, as at /logout) and the new sign-in takes the same cookie.
+ */
+async function forgetSignedInUser(rt: Runtime, req: IncomingMessage, res: ServerResponse, details: Interaction): Promise<void> {
+  const { provider } = rt;
+  const session = await provider.Session.get({ req, res });
+  if (session.accountId) {
+    await sendBackchannelLogouts(rt, session);
+    await session.destroy();
+  }
+  provider.createContext(req, res).cookies.set(provider.cookieName('session'), null, { httpOnly: true, sameSite: 'lax' });
+  // the interaction remembers the session it started in; the new one is a different session
+  if (details.session) delete details.session.uid;
+  await details.save(Math.max(1, details.exp - Math.floor(Date.now() / 1000)));
 }
 
 /** The sign-in page of one interaction; consent (never shown by Cognito) is granted on the spot. */
@@ -160,13 +190,16 @@ async function interaction(rt: Runtime, req: IncomingMessage, res: ServerRespons
   // Cognito pools match usernames case-insensitively by default.
   const user = rt.options.users.find((u) => u.username.toLowerCase() === username.toLowerCase() && u.password === password);
   if (!user) return page(200, username, 'Incorrect username or password.');
+  if (details.session?.accountId && details.session.accountId !== user.sub) await forgetSignedInUser(rt, req, res, details);
   const returnTo = await provider.interactionResult(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
   return redirect(res, 303, returnTo);
 }
 
 /**
  * Cognito's `GET /logout?client_id=…&logout_uri=…`: ends the hosted-UI session (refresh tokens
- * stay valid, as with Cognito) and redirects to a registered logout URI.
+ * stay valid, as with Cognito) and redirects to a registered logout URI. Clients of the session
+ * with a back-channel receiver are sent a logout token first, as oidc-provider's end_session does
+ * (awaited, so the redirect follows the receivers' answers; a failed delivery changes nothing).
  */
 async function logout(rt: Runtime, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const clientId = query.get('client_id');
@@ -183,9 +216,31 @@ async function logout(rt: Runtime, req: IncomingMessage, res: ServerResponse, qu
   }
   const { provider } = rt;
   const session = await provider.Session.get({ req, res });
-  if (session.accountId) await session.destroy();
+  if (session.accountId) {
+    await sendBackchannelLogouts(rt, session);
+    await session.destroy();
+  }
   provider.createContext(req, res).cookies.set(provider.cookieName('session'), null, { httpOnly: true, sameSite: 'lax' });
   return redirect(res, 302, logoutUri);
+}
+
+/**
+ * What Cognito's managed login does with `prompt` and `max_age` (authorization-endpoint docs):
+ * `prompt=login` and `prompt=none` act on the hosted-UI session, which oidc-provider does too;
+ * `select_account` and `consent` are only passed on to federated IdPs, with no effect on a local
+ * sign-in (oidc-provider would refuse the first and show consent for the second); `max_age` is not
+ * a Cognito parameter at all: a live session answers silently, however old (oidc-provider would
+ * re-authenticate, and treat `max_age=0` as `prompt=login`). So those are taken out of the request
+ * before oidc-provider sees it; `auth_time` in the tokens still tells the client how old the sign-in is.
+ */
+function dropWhatCognitoIgnores(req: IncomingMessage, url: URL): void {
+  const { searchParams } = url;
+  if (!searchParams.has('prompt') && !searchParams.has('max_age')) return;
+  const kept = (searchParams.get('prompt') ?? '').split(' ').filter((p) => p !== '' && p !== 'select_account' && p !== 'consent');
+  if (kept.length) searchParams.set('prompt', kept.join(' '));
+  else searchParams.delete('prompt');
+  searchParams.delete('max_age');
+  req.url = `${url.pathname}${url.search}`;
 }
 
 /** The emulator's request handler; `oidc` is oidc-provider's own callback. */
@@ -206,6 +261,7 @@ export function createHandler(rt: Runtime, oidc: Handler): Handler {
       if (login?.[1]) return await interaction(rt, req, res, login[1]);
       if (path === '/logout' && req.method === 'GET') return await logout(rt, req, res, url.searchParams);
       if (path.toLowerCase() === '/oauth2/token' && req.method === 'POST' && !(await tokenGate(rt, req, res))) return;
+      if (path.toLowerCase() === '/oauth2/authorize') dropWhatCognitoIgnores(req, url);
       return await oidc(req, res);
     } catch (err) {
       if (res.headersSent) {

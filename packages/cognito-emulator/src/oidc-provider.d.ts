@@ -42,11 +42,17 @@ declare module 'oidc-provider' {
 
   export interface ClientInstance {
     readonly clientId: string;
+    readonly backchannelLogoutUri?: string;
+    /** OpenID Connect Back-Channel Logout: signs a logout token and POSTs it; rejects unless 200/204. */
+    backchannelLogout(sub: string, sid?: string): Promise<void>;
   }
 
   export interface SessionInstance {
+    readonly jti: string;
     readonly accountId?: string;
+    readonly authorizations?: Record<string, { sid?: string; grantId?: string }>;
     grantIdFor(clientId: string): string | undefined;
+    sidFor(clientId: string): string | undefined;
     destroy(): Promise<void>;
   }
 
@@ -72,7 +78,9 @@ declare module 'oidc-provider' {
     readonly uid: string;
     readonly prompt: { name: string; reasons: string[] };
     readonly params: Record<string, unknown>;
-    readonly session?: { accountId?: string };
+    readonly session?: { accountId?: string; uid?: string };
+    readonly exp: number;
+    save(ttl: number): Promise<string>;
   }
 
   export interface InteractionResult {
@@ -128,6 +136,7 @@ declare module 'oidc-provider' {
       find(id: string): Promise<GrantInstance | undefined>;
     };
     readonly Session: {
+      find(id: string): Promise<SessionInstance | undefined>;
       get(ctx: { req: IncomingMessage; res: ServerResponse; secure?: boolean }): Promise<SessionInstance>;
     };
     readonly AccessToken: {

@@ -29,6 +29,12 @@ export interface EmulatorClient {
   allowedOAuthFlows?: OAuthFlow[];
   /** `client_credentials` clients: the `<resource server>/<scope>` values they may be granted. */
   allowedOAuthScopes?: string[];
+  /**
+   * OpenID Connect Back-Channel Logout 1.0 receiver (`backchannel_logout_uri`, with
+   * `backchannel_logout_session_required`): this client's ID tokens carry `sid`, and ending an IdP
+   * session POSTs a logout token here. Not a Cognito feature (Cognito sends none); for testing RPs.
+   */
+  backchannelLogoutUri?: string;
 }
 
 /** A resource server of the pool: its scopes are asked for as `<identifier>/<scope>`. */
@@ -67,6 +73,23 @@ export interface EmulatorStats {
   tokenRequests: Record<CountedGrant, number>;
   revocations: number;
   refreshTokenReuse: number;
+  /** Back-channel logout tokens POSTed (each attempt, answered or not). */
+  backchannelLogouts: number;
+  /** Of those, the ones not answered `200`/`204` (refused, timed out, other status). */
+  backchannelLogoutFailures: number;
+}
+
+/** One back-channel logout token sent, as `POST /__emulator/backchannel-logout` reports it. */
+export interface BackchannelDelivery {
+  clientId: string;
+  uri: string;
+  /** The receiver's HTTP status; `null` when it did not answer (connection refused, timeout). */
+  status: number | null;
+  /** Why no status, when `status` is `null`. */
+  error?: string;
+  sid?: string;
+  sub: string;
+  jti: string;
 }
 
 /** Fault injection at the token endpoint, set with `POST /__emulator/behaviour`. */
@@ -176,6 +199,18 @@ function checkClients(clients: readonly EmulatorClient[], servers: readonly Reso
     if (flows.length === 0 || flows.some((f) => f !== 'code' && f !== 'client_credentials')) {
       throw new TypeError(`client ${client.clientId}: allowedOAuthFlows must be ['code'] or ['client_credentials']`);
     }
+    if (client.backchannelLogoutUri !== undefined) {
+      let url: URL | undefined;
+      try {
+        url = new URL(client.backchannelLogoutUri);
+      } catch {
+        url = undefined;
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hash) {
+        throw new TypeError(`client ${client.clientId}: backchannelLogoutUri must be an absolute http(s) URL without a fragment`);
+      }
+      if (!flows.includes('code')) throw new TypeError(`client ${client.clientId}: backchannelLogoutUri needs the code flow (no user signs in with client_credentials)`);
+    }
     if (!flows.includes('client_credentials')) continue;
     if (flows.includes('code')) throw new TypeError(`client ${client.clientId}: client_credentials cannot be combined with code`);
     if (!client.clientSecret) throw new TypeError(`client ${client.clientId}: client_credentials needs a client secret`);
@@ -184,6 +219,14 @@ function checkClients(clients: readonly EmulatorClient[], servers: readonly Reso
     const unknown = scopes.filter((s) => !known.has(s));
     if (unknown.length) throw new TypeError(`client ${client.clientId}: no resource server defines ${unknown.join(', ')}`);
   }
+}
+
+/** Fresh copies of the default app clients ({@link DEFAULT_CLIENT} and {@link DEFAULT_M2M_CLIENT}). */
+export function defaultClients(): EmulatorClient[] {
+  return [
+    { ...DEFAULT_CLIENT },
+    { ...DEFAULT_M2M_CLIENT, allowedOAuthFlows: [...DEFAULT_M2M_CLIENT.allowedOAuthFlows], allowedOAuthScopes: [...DEFAULT_M2M_CLIENT.allowedOAuthScopes] },
+  ];
 }
 
 /** Applies the defaults and rejects options that would start a pool Cognito could not have. */
@@ -196,9 +239,7 @@ export function resolveOptions(opts: InternalOptions = {}): ResolvedOptions {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(`port must be an integer between 0 and 65535, got ${String(port)}`);
   }
-  const clients: EmulatorClient[] = opts.clients?.length
-    ? opts.clients
-    : [{ ...DEFAULT_CLIENT }, { ...DEFAULT_M2M_CLIENT, allowedOAuthFlows: [...DEFAULT_M2M_CLIENT.allowedOAuthFlows], allowedOAuthScopes: [...DEFAULT_M2M_CLIENT.allowedOAuthScopes] }];
+  const clients: EmulatorClient[] = opts.clients?.length ? opts.clients : defaultClients();
   const resourceServers = opts.resourceServers ?? DEFAULT_RESOURCE_SERVERS;
   checkClients(clients, resourceServers);
   const users = opts.users?.length ? opts.users : DEFAULT_USERS;

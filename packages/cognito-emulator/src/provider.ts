@@ -3,6 +3,7 @@
 // @see https://github.com/panva/node-oidc-provider/blob/main/docs/README.md
 import type { JWK } from 'jose';
 import Provider, { type GrantInstance, type KoaContext } from 'oidc-provider';
+import { backchannelFetch } from './backchannel.js';
 import { CLIENT_CREDENTIALS_PARAMETERS, clientCredentialsHandler } from './client-credentials.js';
 import { flowsOf, type EmulatorClient, type SeedUser } from './options.js';
 import { errorPage } from './pages.js';
@@ -63,6 +64,9 @@ function clientMetadata(client: EmulatorClient): Record<string, unknown> {
     redirect_uris: registeredRedirectUris(client),
     require_auth_time: true,
     id_token_signed_response_alg: 'RS256',
+    ...(client.backchannelLogoutUri
+      ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }
+      : {}),
   };
 }
 
@@ -129,6 +133,7 @@ export function createProvider(
     rotateRefreshToken: () => options.rotateRefreshTokens,
     loadExistingGrant: loadOrCreateGrant,
     interactions: { url: (_ctx: KoaContext, interaction: { uid: string }) => `/login/${interaction.uid}` },
+    fetch: backchannelFetch(rt),
     routes: routes(options.poolId),
     ttl: {
       AccessToken: options.accessTokenTtlSeconds,
@@ -144,6 +149,9 @@ export function createProvider(
       devInteractions: { enabled: false },
       // Cognito has its own /logout instead of RP-initiated logout (no end_session_endpoint).
       rpInitiatedLogout: { enabled: false },
+      // Not Cognito's (it sends none): only clients with a backchannelLogoutUri get logout tokens,
+      // from /logout and the /__emulator/backchannel-logout hook (backchannel.ts).
+      backchannelLogout: { enabled: true },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx: KoaContext, client: { clientId: string }, token: { clientId?: string }) =>

@@ -45,12 +45,17 @@ function sameEndpoint(a: URL, b: URL): boolean {
  * redirect_uri, which it returns without following: it carries `code` and `state`, or `error`.
  * Throws when the credentials are rejected or the emulator answers something unexpected.
  */
-export async function signIn(authorizationUrl: string | URL, username: string, password: string): Promise<URL> {
+export async function signIn(
+  authorizationUrl: string | URL,
+  username: string,
+  password: string,
+  /** The browser's cookies at the emulator: pass the same jar again to reuse its hosted-UI session (a silent sign-in). */
+  jar = new CookieJar(),
+): Promise<URL> {
   let url = new URL(authorizationUrl);
   const start = url;
   const redirectUri = url.searchParams.get('redirect_uri');
   const target = redirectUri ? new URL(redirectUri) : undefined;
-  const jar = new CookieJar();
   let init: RequestInit = { method: 'GET' };
   let submitted = false;
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createCookieKeys, processSigningKey } from './keys.js';
-import type { EmulatorBehaviour, EmulatorOptions, EmulatorStats, InternalOptions } from './options.js';
+import type { BackchannelDelivery, EmulatorBehaviour, EmulatorOptions, EmulatorStats, InternalOptions } from './options.js';
 
 /** A child-process emulator. */
 export interface SpawnedEmulator {
@@ -21,6 +21,11 @@ export interface SpawnedEmulator {
   setBehaviour(b: EmulatorBehaviour): Promise<void>;
   /** Sets a user's groups (Cognito's AdminAddUserToGroup): tokens issued from now on carry them. Not kept across restart(). */
   setGroups(username: string, groups: string[]): Promise<void>;
+  /**
+   * Ends every IdP session of `username` and sends OpenID back-channel logout to each client of
+   * those sessions that registered a `backchannelLogoutUri`; resolves with what was delivered.
+   */
+  backchannelLogout(username: string): Promise<BackchannelDelivery[]>;
   /** SIGTERM and wait; forgets the stored grants. */
   stop(): Promise<void>;
   /** SIGKILL and wait, for outage tests. */
@@ -150,6 +155,14 @@ export async function spawnEmulator(opts: EmulatorOptions = {}): Promise<Spawned
     },
     setGroups: async (username, groups) => {
       await admin(origin, 'groups', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, groups }) });
+    },
+    backchannelLogout: async (username) => {
+      const body = (await admin(origin, 'backchannel-logout', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username }),
+      })) as { deliveries: BackchannelDelivery[] };
+      return body.deliveries;
     },
     stop: async () => {
       await terminate('SIGTERM');

@@ -23,6 +23,8 @@ export function emptyStats(): EmulatorStats {
     tokenRequests: { authorization_code: 0, refresh_token: 0, client_credentials: 0 },
     revocations: 0,
     refreshTokenReuse: 0,
+    backchannelLogouts: 0,
+    backchannelLogoutFailures: 0,
   };
 }
 
@@ -86,6 +88,15 @@ export class EmulatorState {
         }
       },
     };
+  }
+
+  /** Every live record of one model (e.g. all `Session`s), for the test hooks. */
+  payloadsOf(model: string): AdapterPayload[] {
+    const out: AdapterPayload[] = [];
+    for (const [key, entry] of [...this.#entries]) {
+      if (key.startsWith(`${model}:`) && this.#alive(key, entry)) out.push(entry.payload);
+    }
+    return out;
   }
 
   #get(key: string): AdapterPayload | undefined {

@@ -19,6 +19,8 @@ describe('test hooks', () => {
       tokenRequests: { authorization_code: 1, refresh_token: 2, client_credentials: 0 },
       revocations: 0,
       refreshTokenReuse: 0,
+      backchannelLogouts: 0,
+      backchannelLogoutFailures: 0,
     });
     await pool.idp.reset();
     expect(await pool.idp.stats()).toEqual({
@@ -26,6 +28,8 @@ describe('test hooks', () => {
       tokenRequests: { authorization_code: 0, refresh_token: 0, client_credentials: 0 },
       revocations: 0,
       refreshTokenReuse: 0,
+      backchannelLogouts: 0,
+      backchannelLogoutFailures: 0,
     });
   });
 

@@ -1,24 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { spawnEmulator } from '../src/index.js';
-import { authorizationUrl, browser, REDIRECT_URI, refresh, tokenRequest, useEmulator } from './support.js';
+import { authorize, authorizationUrl, browser, REDIRECT_URI, refresh, submitSignIn, tokenRequest, useEmulator, type Browser } from './support.js';
 
 describe('/logout', () => {
   const pool = useEmulator();
 
   /** Signs alice in through the form with `b`'s cookie jar; returns the code. */
-  async function signInWith(b: ReturnType<typeof browser>): Promise<string> {
-    const toLogin = await b.get(authorizationUrl(pool.d));
-    const login = new URL(toLogin.headers.get('location')!, pool.idp.url);
-    expect(login.pathname).toMatch(/^\/login\//);
-    await (await b.get(login)).text();
-    const posted = await b.get(login, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'username=alice&password=Passw0rd%21',
-    });
-    let next = new URL(posted.headers.get('location')!, pool.idp.url);
-    while (next.origin === pool.idp.url) next = new URL((await b.get(next)).headers.get('location')!, pool.idp.url);
-    return next.searchParams.get('code')!;
+  async function signInWith(b: Browser): Promise<string> {
+    const outcome = await authorize(b, authorizationUrl(pool.d));
+    expect(outcome.kind).toBe('form');
+    const callback = await submitSignIn(b, (outcome as { login: URL }).login);
+    return callback.searchParams.get('code')!;
   }
 
   it('ends the hosted-UI session and redirects to the logout URI; refresh tokens stay valid', async () => {

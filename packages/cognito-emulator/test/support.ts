@@ -114,3 +114,63 @@ export function useEmulator(opts?: EmulatorOptions): { idp: SpawnedEmulator; d: 
   afterAll(() => pool.idp?.stop());
   return pool;
 }
+
+export type Browser = ReturnType<typeof browser>;
+
+/** Where an authorization request ended: straight back at the client (silent) or at the sign-in form. */
+export type AuthorizeOutcome = { kind: 'callback'; callback: URL } | { kind: 'form'; login: URL };
+
+/**
+ * Sends `b` to `url` and follows the emulator's own redirects until it leaves the emulator (the
+ * client's callback) or lands on the sign-in form.
+ */
+export async function authorize(b: Browser, url: URL): Promise<AuthorizeOutcome> {
+  let next = url;
+  for (let step = 0; step < 10; step += 1) {
+    const res = await b.get(next);
+    const location = res.headers.get('location');
+    if (!location) {
+      await res.arrayBuffer();
+      throw new Error(`authorize: ${res.status} without a redirect at ${next.pathname}`);
+    }
+    await res.arrayBuffer();
+    const target = new URL(location, next);
+    if (target.origin !== url.origin) return { kind: 'callback', callback: target };
+    if (target.pathname.startsWith('/login/')) return { kind: 'form', login: target };
+    next = target;
+  }
+  throw new Error('authorize: too many redirects');
+}
+
+/** Fills in the sign-in form at `login` as `username` and follows through to the client's callback. */
+export async function submitSignIn(b: Browser, login: URL, username = 'alice'): Promise<URL> {
+  await (await b.get(login)).text();
+  const posted = await b.get(login, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password: 'Passw0rd!' }).toString(),
+  });
+  await posted.arrayBuffer();
+  const outcome = await authorize(b, new URL(posted.headers.get('location')!, login));
+  if (outcome.kind !== 'callback') throw new Error('submitSignIn: the form came back');
+  return outcome.callback;
+}
+
+/** Signs in through `b` (the form if needed) and exchanges the code as `client`; returns the token response. */
+export async function signInAndExchange(
+  b: Browser,
+  d: Discovery,
+  opts: { username?: string; clientId?: string; clientSecret?: string; extra?: Record<string, string> } = {},
+): Promise<{ tokens: Record<string, string>; silent: boolean }> {
+  const clientId = opts.clientId ?? DEFAULT_CLIENT.clientId;
+  const outcome = await authorize(b, authorizationUrl(d, { client_id: clientId, ...opts.extra }));
+  const callback = outcome.kind === 'callback' ? outcome.callback : await submitSignIn(b, outcome.login, opts.username);
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`no code in ${callback.href}`);
+  const secret = opts.clientSecret ?? DEFAULT_CLIENT.clientSecret;
+  const res = await tokenRequest(d, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }, {
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  if (res.status !== 200) throw new Error(`code exchange ${res.status} ${JSON.stringify(res.body)}`);
+  return { tokens: res.body as Record<string, string>, silent: outcome.kind === 'callback' };
+}

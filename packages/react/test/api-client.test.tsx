@@ -1,8 +1,6 @@
 // The /api/* client against a real BFF: the cookie and X-CSRF, problem+json as a typed error,
-// what a 401 does to useSession(), and step_up_required's loginUrl (answered by an upstream
-// behind the BFF's route table: the BFF passes an upstream's problem details through).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// what a 401 does to useSession(), and step_up_required's loginUrl from a route of the BFF's
+// table that wants a sign-in at most 1 s old.
 import { waitFor } from '@testing-library/react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@app/bff-testing';
@@ -10,21 +8,13 @@ import { apiFetch, BffError, useApiClient, useSession } from '@app/react';
 import { page } from './render.js';
 
 let stack: Stack;
-let stepUpUpstream: Server;
-const LOGIN_URL = '/auth/login?prompt=login&max_age=300&returnTo=%2Fpayments';
 
 beforeAll(async () => {
-  stepUpUpstream = createServer((_req, res) => {
-    res.writeHead(401, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify({ type: 'about:blank', title: 'Recent sign-in required', status: 401, code: 'step_up_required', loginUrl: LOGIN_URL }));
-  });
-  await new Promise<void>((resolve) => stepUpUpstream.listen(0, '127.0.0.1', resolve));
-  const upstream = `http://127.0.0.1:${(stepUpUpstream.address() as AddressInfo).port}`;
-  stack = await startStack({ extraRoutes: [{ prefix: '/api/payments', upstream, token: 'user' }] });
+  // /api/payments goes to the same demo upstream, but only with a sign-in at most 1 s old
+  stack = await startStack({ extraRoutes: [{ prefix: '/api/payments', upstream: 'demo', maxAuthAgeSeconds: 1 }] });
 });
 afterAll(async () => {
   await stack?.stop();
-  await new Promise((resolve) => stepUpUpstream?.close(resolve));
 });
 
 function useBoth() {
@@ -80,11 +70,16 @@ describe('useApiClient', () => {
     const { renderHook, requestsTo } = page(stack, await stack.signIn('alice'));
     const { result } = renderHook(useBoth);
     await waitFor(() => expect(result.current.session.status).toBe('authenticated'));
+    await new Promise((r) => setTimeout(r, 2_100)); // the sign-in is now older than the route allows
     const sessionReads = requestsTo('/session').length;
 
     const error = await rejection(result.current.api.fetch('/api/payments/1', { method: 'POST', body: '{}' }));
 
-    expect(error).toMatchObject({ code: 'step_up_required', status: 401, loginUrl: LOGIN_URL });
+    expect(error).toMatchObject({ code: 'step_up_required', status: 401 });
+    const loginUrl = new URL(error.loginUrl!, stack.url);
+    expect(loginUrl.pathname).toBe('/auth/login');
+    expect(loginUrl.searchParams.get('prompt')).toBe('login');
+    expect(loginUrl.searchParams.get('max_age')).toBe('1');
     await new Promise((r) => setTimeout(r, 300));
     expect(requestsTo('/session').length).toBe(sessionReads);
     expect(result.current.session.status).toBe('authenticated');

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { render, screen } from '@testing-library/react';
 import type { ComponentType } from 'react';
@@ -11,10 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '@app/bff-testing';
 import { page } from './render.js';
 
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
-const GENERATED_DIR = fileURLToPath(new URL('./.generated/', import.meta.url));
-const DOC = fileURLToPath(new URL('../../../docs/react-client.md', import.meta.url));
-const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
+// paths from this file's own (`new URL(…, import.meta.url)` is an asset URL to Vite in a jsdom test)
+const TEST_DIR = dirname(fileURLToPath(import.meta.url));
+const PACKAGE_DIR = join(TEST_DIR, '..');
+const GENERATED_DIR = join(TEST_DIR, '.generated/');
+const DOC = join(TEST_DIR, '../../../docs/react-client.md');
+const README = join(TEST_DIR, '../../../README.md');
 const HEADING = 'Use it in your own React app';
 
 /** The first ```tsx block after `heading` (or of the whole text). */
@@ -37,7 +40,9 @@ beforeAll(async () => {
     JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ['react-client-md.tsx'] }),
   );
   stack = await startStack();
-  App = ((await import('./.generated/react-client-md.js')) as { App: ComponentType }).App;
+  // a path tsc does not follow (the file exists only once this test wrote it); vitest compiles it
+  const file = `${GENERATED_DIR}react-client-md.tsx`;
+  App = ((await import(/* @vite-ignore */ file)) as { App: ComponentType }).App;
 });
 afterAll(async () => {
   await stack?.stop();

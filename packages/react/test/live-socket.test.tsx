@@ -1,6 +1,7 @@
 // useLiveSocket through a real BFF to the demo upstream's /live WebSocket: the BFF's 4401 when
 // the session ends, a BFF that stops (bounded, jittered reconnects: no storm) and one that
-// restarts. 4403 comes from a plain WebSocket server: the BFF at this commit does not send it yet.
+// restarts. Here 4403 comes from a plain WebSocket server (any server may send it); the BFF's own
+// 4403 is in live-forbidden.test.tsx.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '@testing-library/react';
@@ -121,7 +122,7 @@ describe('when the BFF goes away', () => {
   });
 });
 
-describe('4403 and the backoff', () => {
+describe('4403 from any server, and the backoff', () => {
   let server: Server;
   let wss: WebSocketServer;
   let origin: string;

@@ -14,7 +14,7 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   session_expired: 401,
   invalid_token: 401,
-  /** The route's `maxAuthAgeSeconds` is not met: sign in again at the problem's `loginUrl`. */
+  /** The route's `maxAuthAgeSeconds` is not met: sign in again through the problem's `loginUrl`. */
   step_up_required: 401,
   csrf_header_missing: 403,
   forbidden: 403,
@@ -88,21 +88,16 @@ export const problemDetailsSchema = z
     detail: z.string().optional(),
     code: errorCodeSchema,
     requestId: z.string().optional().describe('Echo of the request id (`X-Request-Id`).'),
+    loginUrl: z.string().optional().describe('`step_up_required` only: where to send the browser to sign in again (`/auth/login?prompt=login&max_age=…&returnTo=…`).'),
   })
   .describe('Every error of the API, as `application/problem+json`.');
 
 /**
- * An `application/problem+json` body (its extension members, such as `loginUrl`, are kept by the
- * schema but not typed here; see {@link stepUpProblemSchema}).
+ * An `application/problem+json` body (the members of the contract; other extension members are
+ * kept by the schema, untyped).
  * @see https://www.rfc-editor.org/rfc/rfc9457
  */
-export type ProblemDetails = Pick<z.infer<typeof problemDetailsSchema>, 'type' | 'title' | 'status' | 'detail' | 'code' | 'requestId'>;
-
-/** The `401 step_up_required` problem: `loginUrl` signs in again, recently enough for the route. */
-export const stepUpProblemSchema = problemDetailsSchema.extend({
-  code: z.literal('step_up_required'),
-  loginUrl: z.string().describe('`/auth/login?prompt=login&max_age=N&returnTo=…`: where to sign in again.'),
-});
+export type ProblemDetails = Pick<z.infer<typeof problemDetailsSchema>, 'type' | 'title' | 'status' | 'detail' | 'code' | 'requestId' | 'loginUrl'>;
 
 /** One session of the signed-in user, as `GET /sessions` lists it. */
 export const sessionInfoSchema = z
@@ -131,6 +126,14 @@ export const logoutResponseSchema = z
 
 /** Body of `POST /auth/logout`. */
 export type LogoutResponse = z.infer<typeof logoutResponseSchema>;
+
+/** Body of `DELETE /admin/users/{sub}/sessions` (internal listener). */
+export const adminEndSessionsResponseSchema = z
+  .strictObject({ ended: z.number().int().min(0).describe('Sessions ended (on every instance).') })
+  .describe("The user's sessions are gone: refresh tokens revoked, sockets closed with 4401.");
+
+/** Body of `DELETE /admin/users/{sub}/sessions`: how many sessions ended. */
+export type AdminEndSessionsResponse = z.infer<typeof adminEndSessionsResponseSchema>;
 
 /** Optional body of `POST /auth/logout` (JSON, at most 1 kB). */
 export interface LogoutRequest {

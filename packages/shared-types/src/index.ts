@@ -5,6 +5,7 @@
  */
 
 export {
+  adminEndSessionsResponseSchema,
   ERROR_CODES,
   ERROR_STATUS,
   errorCodeSchema,
@@ -18,7 +19,7 @@ export {
   sessionUserSchema,
   SIGN_IN_PARAMETER_MAX_LENGTH,
   SIGN_IN_PARAMETERS,
-  stepUpProblemSchema,
+  type AdminEndSessionsResponse,
   type ErrorCode,
   type LogoutRequest,
   type LogoutResponse,

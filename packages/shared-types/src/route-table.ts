@@ -25,6 +25,9 @@ function prefixProblem(prefix: string): string | undefined {
   const segments = prefix.split('/').slice(1);
   if (segments.some((s) => s === '.' || s === '..')) return 'must not contain . or .. segments';
   if (!segments.every((s) => SEGMENT.test(s))) return 'may only contain letters, digits and -._~!$&\'()*+,;=:@ in its segments';
+  // upstreams read these away (Tomcat and Jetty cut ;params, IIS drops trailing dots): such a
+  // prefix would collide with the route of its shorter reading
+  if (segments.some((s) => s.includes(';') || s.endsWith('.'))) return 'must not contain ";" or end a segment with "." (upstreams read them away)';
   return undefined;
 }
 
@@ -78,6 +81,12 @@ export const apiRouteSchema = z
       .max(MAX_ROUTE_TIMEOUT_MS, `must be a whole number of milliseconds between 1 and ${MAX_ROUTE_TIMEOUT_MS}`)
       .optional(),
     websocket: z.boolean({ error: 'must be true or false' }).default(false),
+    maxAuthAgeSeconds: z
+      .number({ error: 'must be a whole number of seconds between 1 and 31536000' })
+      .int('must be a whole number of seconds between 1 and 31536000')
+      .min(1, 'must be a whole number of seconds between 1 and 31536000')
+      .max(31_536_000, 'must be a whole number of seconds between 1 and 31536000')
+      .optional(),
   })
   .superRefine((route, ctx) => {
     const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
@@ -90,6 +99,10 @@ export const apiRouteSchema = z
     if (route.groups && token === 'none') issue('groups', 'not allowed on a "none" route (it checks no user)');
     if (route.groups && token === 'user-or-anonymous') issue('groups', 'not allowed on a "user-or-anonymous" route (anonymous callers would skip it)');
     if (route.groups && token === 'client' && route.anonymous) issue('groups', 'not allowed on an anonymous "client" route (it checks no user)');
+    // step-up asks for a recent sign-in: a route that lets anonymous callers through cannot ask it
+    if (route.maxAuthAgeSeconds !== undefined && (token === 'none' || token === 'user-or-anonymous' || (token === 'client' && route.anonymous))) {
+      issue('maxAuthAgeSeconds', 'only on routes whose callers must be signed in ("user", or "client" without anonymous)');
+    }
   });
 
 /** A route as written in the configuration (defaults not applied). */
@@ -145,9 +158,11 @@ export function parseRouteTable(input: unknown): RouteTableResult {
   input.forEach((entry: unknown, index) => {
     const prefix = typeof entry === 'object' && entry !== null ? (entry as { prefix?: unknown }).prefix : undefined;
     if (typeof prefix !== 'string') return;
-    const first = firstIndexOf.get(prefix);
-    if (first === undefined) firstIndexOf.set(prefix, index);
-    else problems.push({ path: `[${index}].prefix`, message: `duplicates the prefix of route [${first}]` });
+    // prefixes match case-insensitively, so /api/Orders and /api/orders are one prefix
+    const key = prefix.toLowerCase();
+    const first = firstIndexOf.get(key);
+    if (first === undefined) firstIndexOf.set(key, index);
+    else problems.push({ path: `[${index}].prefix`, message: `duplicates the prefix of route [${first}] (prefixes match case-insensitively)` });
   });
   const indexOf = (p: RouteTableProblem) => Number(/^\[(\d+)\]/.exec(p.path)?.[1] ?? -1);
   problems.sort((a, b) => indexOf(a) - indexOf(b)); // stable: a route's problems keep their field order

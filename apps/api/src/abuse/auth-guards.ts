@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
+import { BACKCHANNEL_LOGOUT_BODY_LIMIT_BYTES } from '../auth/backchannel-logout.js';
 import { limitBody } from './body-limit.js';
 import { rateLimit } from './rate-limit.js';
 import { RateLimiter } from './rate-limiter.js';
 
-/** No auth route needs more: `POST /auth/logout` may carry `{"everywhere": true}`, the others nothing. */
+/** No auth route but back-channel logout needs more: `POST /auth/logout` may carry `{"everywhere": true}`, the others nothing. */
 export const AUTH_BODY_LIMIT_BYTES = 1024;
 const RATE_WINDOW_MS = 60_000;
 
@@ -16,7 +17,10 @@ const RATE_WINDOW_MS = 60_000;
  */
 export function authGuards(deps: Deps): Router {
   const router = Router();
-  router.use('/auth', limitBody(AUTH_BODY_LIMIT_BYTES));
+  const small = limitBody(AUTH_BODY_LIMIT_BYTES);
+  const logoutToken = limitBody(BACKCHANNEL_LOGOUT_BODY_LIMIT_BYTES);
+  // a logout token is a signed JWT, larger than anything else /auth/* takes
+  router.use('/auth', (req, res, next) => (req.path === '/backchannel-logout' ? logoutToken : small)(req, res, next));
   const perMinute = deps.config.rateLimitAuthPerMinute;
   if (perMinute > 0) {
     const limiter = new RateLimiter(deps.redis, deps.config.redisKeyPrefix, perMinute, RATE_WINDOW_MS);

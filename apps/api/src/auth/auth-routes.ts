@@ -17,6 +17,9 @@ import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending 
 import { safeReturnTo } from './return-to.js';
 import { signInParameters } from './sign-in-parameters.js';
 
+/** Clock skew allowed between the IdP's `auth_time` and this instance when a sign-in asked for `max_age`. */
+const MAX_AGE_SKEW_SECONDS = 5;
+
 /** `/auth/login`, `/auth/callback` (need express-session) and `/auth/logout` (does not). */
 export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Router {
   const router = Router();
@@ -27,8 +30,10 @@ export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Route
 }
 
 async function login(deps: Deps, req: Request, res: Response) {
-  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl));
-  const url = await deps.oidc.buildAuthorizationUrl(tx, signInParameters(req.query));
+  const parameters = signInParameters(req.query);
+  const maxAge = parameters.max_age === undefined ? undefined : Number(parameters.max_age);
+  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl), Date.now(), maxAge);
+  const url = await deps.oidc.buildAuthorizationUrl(tx, parameters);
   req.session.logins = addPending(req.session.logins, tx);
   // an anonymous attempt (and its cookie) lives as long as its transaction, not a whole session;
   // a signed-in session that starts another sign-in keeps its own lifetime
@@ -61,6 +66,12 @@ async function callback(deps: Deps, req: Request, res: Response) {
 
   const previousSid = req.sessionID;
   const record = recordFromCodeGrant(tokens, absoluteLifetimeSeconds(deps.config));
+  // step-up: openid-client allows 30 s of skew on max_age; a sign-in that must be recent gets 5 s
+  if (tx.maxAge !== undefined && (record.authTime === undefined || record.createdAt - record.authTime > tx.maxAge + MAX_AGE_SKEW_SECONDS)) {
+    await saveSession(req.session);
+    deps.logger.warn({ reqId: req.id, event: 'login', outcome: 'stale_authentication', maxAge: tx.maxAge, authAge: record.authTime === undefined ? null : record.createdAt - record.authTime }, 'ID token older than the max_age asked for');
+    return fail('invalid_callback');
+  }
   await regenerateSession(req); // a new id at sign-in: no session fixation
   req.session.user = { sub: record.user.sub };
   req.session.createdAt = record.createdAt;

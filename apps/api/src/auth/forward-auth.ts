@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRoute } from '@app/shared-types';
 import type { Deps } from '../deps.js';
 import { sendProblem } from '../http/problem.js';
+import { lenientReading } from '../proxy/request-target.js';
 import { authorize, type CallerIdentity } from '../routing/access.js';
 import { clearedCookie } from '../session/cookie.js';
 
@@ -27,6 +28,14 @@ export function isForwardAuthPath(url: string): boolean {
  */
 export async function handleForwardAuth(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.resume(); // Envoy may send the original method, with a Content-Length but no body: never wait for one
+  // the same guard as /api/*: a path a lenient service would read as a stricter route's is refused;
+  // every URI the request reports is checked, so a client's own header cannot stand in for the proxy's
+  for (const uri of originalUris(req)) {
+    // the route table covers /api only: other services' paths are the ingress's to judge
+    if (!underApi(uri)) continue;
+    const resolved = deps.routes.resolve(uri);
+    if (resolved.kind === 'bad_request') return sendProblem(res, 'bad_request', resolved.reason);
+  }
   const method = originalMethod(req);
   const access = await authorize(deps, req, CHECK_ROUTE, { kind: 'unsafe-methods', method });
   const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
@@ -35,25 +44,68 @@ export async function handleForwardAuth(deps: Deps, req: IncomingMessage, res: S
     'cache-control': 'no-store',
     'content-length': '0',
     ...(access.token ? { authorization: `Bearer ${access.token}` } : {}),
-    ...(access.identity ? identityHeaders(access.identity) : {}),
+    ...identityHeaders(access.identity),
     ...cookie,
   });
   res.end();
 }
 
-function originalMethod(req: IncomingMessage): string {
-  const header = req.headers['x-forwarded-method'] ?? req.headers['x-original-method'];
-  const value = (Array.isArray(header) ? header[0] : header)?.trim().toUpperCase();
-  return value || (req.method ?? 'GET');
+/**
+ * The original request target as the proxy reports it: `X-Forwarded-Uri` (Traefik), `X-Original-URI`
+ * (nginx) and what follows `/auth/check` (Envoy's `path_prefix`), each that is present.
+ */
+function originalUris(req: IncomingMessage): string[] {
+  const uris: string[] = [];
+  for (const name of ['x-forwarded-uri', 'x-original-uri'] as const) {
+    const header = req.headers[name];
+    const value = Array.isArray(header) ? header[0] : header;
+    if (value) uris.push(value);
+  }
+  const url = req.url ?? '';
+  if (url.startsWith('/auth/check/')) uris.push(url.slice('/auth/check'.length));
+  return uris;
 }
 
-/** `X-Auth-Request-User` / `-Email` / `-Groups`; a value outside printable ASCII is percent-encoded (a header cannot carry it). */
-function identityHeaders(identity: CallerIdentity): Record<string, string> {
+/** True when `uri`'s path is `/api` or below it in any reading (case, encodings, `;params`, trailing dots). */
+function underApi(uri: string): boolean {
+  const path = uri.split('?', 1)[0] ?? '';
+  let reading: string;
+  try {
+    reading = lenientReading(path);
+  } catch {
+    return true; // unreadable: let the route table's parser refuse it
+  }
+  return reading === '/api' || reading.startsWith('/api/');
+}
+
+/**
+ * The original request's method as far as CSRF goes. Every method the request reports counts
+ * (`X-Forwarded-Method`, `X-Original-Method`, else the check's own): an ingress sets one of them
+ * and may pass the client's other through (ingress-nginx sets only `X-Original-Method`), so a
+ * client's own `X-Forwarded-Method: GET` must not make a `POST` look safe. An unsafe one wins.
+ */
+function originalMethod(req: IncomingMessage): string {
+  const reported = [req.headers['x-forwarded-method'], req.headers['x-original-method']]
+    .flatMap((h) => (Array.isArray(h) ? h : h === undefined ? [] : [h]))
+    .map((m) => m.trim().toUpperCase())
+    .filter(Boolean);
+  if (reported.length === 0) return req.method ?? 'GET';
+  return reported.find((m) => !SAFE_METHODS.has(m)) ?? reported[0]!;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * `X-Auth-Request-User` / `-Email` / `-Groups`, always all three (empty when unknown), so that a
+ * proxy which only adds the answer's headers (Envoy's `allowed_upstream_headers`) still replaces a
+ * client's forged ones. A value outside printable ASCII is percent-encoded (a header cannot carry it).
+ */
+function identityHeaders(identity: CallerIdentity | undefined): Record<string, string> {
   return {
-    'x-auth-request-user': headerValue(identity.username),
-    ...(identity.email ? { 'x-auth-request-email': headerValue(identity.email) } : {}),
+    'x-auth-request-user': headerValue(identity?.username ?? ''),
+    'x-auth-request-email': headerValue(identity?.email ?? ''),
     // a comma inside a group name would split it: such a name is percent-encoded too
-    'x-auth-request-groups': identity.groups.map((g) => (g.includes(',') ? encodeURIComponent(g) : headerValue(g))).join(','),
+    'x-auth-request-groups': (identity?.groups ?? []).map((g) => (g.includes(',') ? encodeURIComponent(g) : headerValue(g))).join(','),
   };
 }
 

@@ -8,6 +8,8 @@ export const loginTransactionSchema = z.object({
   codeVerifier: z.string(),
   returnTo: z.string(),
   createdAt: z.number(),
+  /** `max_age` asked of the IdP (step-up): the callback refuses an ID token whose `auth_time` is older. */
+  maxAge: z.number().int().nonnegative().optional(),
 });
 
 /** One pending sign-in (one per tab that started one). */
@@ -19,13 +21,14 @@ export const LOGIN_TRANSACTION_TTL_MS = 10 * 60 * 1000;
 export const MAX_PENDING_LOGINS = 3;
 
 /** Starts a sign-in: fresh random state, nonce and PKCE verifier. */
-export function newLoginTransaction(returnTo: string, now = Date.now()): LoginTransaction {
+export function newLoginTransaction(returnTo: string, now = Date.now(), maxAge?: number): LoginTransaction {
   return {
     state: oidc.randomState(),
     nonce: oidc.randomNonce(),
     codeVerifier: oidc.randomPKCECodeVerifier(),
     returnTo,
     createdAt: now,
+    ...(maxAge !== undefined ? { maxAge } : {}),
   };
 }
 

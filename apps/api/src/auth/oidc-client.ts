@@ -154,7 +154,8 @@ export class OidcClient {
   /** Redeems an authorization code and validates the ID token. @see https://openid.net/specs/openid-connect-core-1_0.html#TokenEndpoint */
   async authorizationCodeGrant(
     callbackUrl: URL,
-    checks: { state: string; nonce: string; codeVerifier: string },
+    /** `maxAge`: the `max_age` the sign-in asked for; an ID token whose `auth_time` is older is refused. */
+    checks: { state: string; nonce: string; codeVerifier: string; maxAge?: number },
     /** The request's trace (tracing.ts `traceOf`): the grant's span is its child. */
     parent?: SpanParent,
   ): Promise<GrantedTokens> {
@@ -166,6 +167,7 @@ export class OidcClient {
           expectedNonce: checks.nonce,
           pkceCodeVerifier: checks.codeVerifier,
           idTokenExpected: true,
+          ...(checks.maxAge !== undefined ? { maxAge: checks.maxAge } : {}),
         });
         return toGranted(response, response.claims() as Record<string, unknown> | undefined);
       } catch (err) {

@@ -27,7 +27,10 @@ export function signInParameters(query: Readonly<Record<string, unknown>>): Sign
   const picked: SignInParameters = {};
   for (const name of SIGN_IN_PARAMETERS) {
     const value = query[name];
-    if (typeof value === 'string' && value.length > 0 && value.length <= SIGN_IN_PARAMETER_MAX_LENGTH && !CONTROL.test(value)) picked[name] = value;
+    if (typeof value !== 'string' || value.length === 0 || value.length > SIGN_IN_PARAMETER_MAX_LENGTH || CONTROL.test(value)) continue;
+    // max_age is a number of seconds the callback enforces: anything else is dropped, never sent
+    if (name === 'max_age' && !/^\d{1,9}$/.test(value)) continue;
+    picked[name] = value;
   }
   return picked;
 }

@@ -113,13 +113,16 @@ const authPaths = {
     get: {
       tags: ['auth'],
       operationId: 'forwardAuthCheck',
-      summary: 'Forward auth for an ingress (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)',
+      'x-internal-listener': true,
+      summary: 'Forward auth for an ingress (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz); internal listener only',
       description:
-        'Decides the original request on a virtual `user` route: its method from `X-Forwarded-Method`, else `X-Original-Method`, else this request\'s own (any method and any path under `/auth/check/` are answered the same way, as Envoy sends them); an unsafe method with the session cookie needs `X-CSRF: 1`. Signed in: `200`, empty body, a fresh access token (refreshed first) and the user headers to copy onto the upstream request. Never a redirect. See docs/forward-auth.md.',
+        'Served only on the internal listener (`INTERNAL_PORT`): on the public port it answers `404` and never carries a token; without `INTERNAL_PORT` forward auth is off. Decides the original request on a virtual `user` route: its method from `X-Forwarded-Method`, else `X-Original-Method`, else this request\'s own (any method and any path under `/auth/check/` are answered the same way, as Envoy sends them); an unsafe method with the session cookie needs `X-CSRF: 1`. Signed in: `200`, empty body, a fresh access token (refreshed first) and the user headers to copy onto the upstream request. Never a redirect. An original URI under `/api` (`X-Forwarded-Uri`, `X-Original-URI`, or the path after `/auth/check`) that a lenient reading would send to a stricter route answers `400`. See docs/forward-auth.md.',
       security: [{ sessionCookie: [] }, { bearerToken: [] }],
       parameters: [
         { name: 'X-Forwarded-Method', in: 'header', required: false, description: 'The original request\'s method (Traefik, or set by nginx).', schema: { type: 'string' } },
         { name: 'X-Original-Method', in: 'header', required: false, description: 'The original request\'s method, when X-Forwarded-Method is absent.', schema: { type: 'string' } },
+        { name: 'X-Forwarded-Uri', in: 'header', required: false, description: 'The original request target (Traefik; nginx may set it too).', schema: { type: 'string' } },
+        { name: 'X-Original-URI', in: 'header', required: false, description: 'The original request target (nginx).', schema: { type: 'string' } },
         { ...csrfParameter, required: false, description: 'Needed with the session cookie when the original method is not GET, HEAD or OPTIONS.' },
         requestIdParameter,
       ],
@@ -128,14 +131,45 @@ const authPaths = {
           description: 'Signed in: copy these headers onto the request to the service.',
           headers: {
             Authorization: { description: '`Bearer <access token>`, refreshed first when it expires soon.', schema: { type: 'string' } },
-            'X-Auth-Request-User': { description: '`cognito:username`, else `sub`.', schema: { type: 'string' } },
-            'X-Auth-Request-Email': { description: 'The email, when known.', schema: { type: 'string' } },
-            'X-Auth-Request-Groups': { description: 'The `cognito:groups`, comma-separated.', schema: { type: 'string' } },
+            'X-Auth-Request-User': { description: '`cognito:username`, else `sub`. Always present.', schema: { type: 'string' } },
+            'X-Auth-Request-Email': { description: 'The email when the IdP verified it (`email_verified: true`), else empty. Always present.', schema: { type: 'string' } },
+            'X-Auth-Request-Groups': { description: 'The `cognito:groups`, comma-separated; empty for none. Always present.', schema: { type: 'string' } },
             ...NO_STORE,
             ...REQUEST_ID_HEADER,
           },
         },
-        ...problems('unauthenticated', 'session_expired', 'invalid_token', 'csrf_header_missing', 'idp_unavailable', 'session_store_unavailable'),
+        ...problems('bad_request', 'unauthenticated', 'session_expired', 'invalid_token', 'csrf_header_missing', 'not_found', 'idp_unavailable', 'session_store_unavailable'),
+      },
+    },
+  },
+  '/auth/backchannel-logout': {
+    post: {
+      tags: ['auth'],
+      operationId: 'backchannelLogout',
+      summary: 'OpenID Connect Back-Channel Logout 1.0 (called by the identity provider)',
+      description:
+        'The IdP posts a `logout_token` (a JWT signed like an ID token). It is verified: signature against the JWKS, `iss`, `aud` = this client, `iat` not in the future and at most 5 minutes old, a `jti` not seen before on any instance, the back-channel `events` member, no `nonce`, `sub` and/or `sid`. The sessions it names end on every instance (by `sid` when the session\'s ID token carried one, else every session of `sub`): refresh tokens revoked, sockets closed with `4401`. Cognito does not send these; most other OpenID providers can. See docs/ending-sessions.md.',
+      security: [],
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', description: 'The logout token (JWT).' } } },
+          },
+        },
+      },
+      responses: {
+        '200': { description: 'The sessions it names have ended (or there were none).', headers: { ...NO_STORE } },
+        '400': {
+          description: 'The logout token was refused (as the spec asks: an OAuth-style error body, not problem+json).',
+          headers: { ...NO_STORE },
+          content: {
+            'application/json': {
+              schema: { type: 'object', required: ['error'], properties: { error: { type: 'string', enum: ['invalid_request'] }, error_description: { type: 'string' } } },
+            },
+          },
+        },
+        ...problems('payload_too_large', 'idp_unavailable', 'session_store_unavailable'),
       },
     },
   },
@@ -213,6 +247,7 @@ const API_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch']
 const API_PROBLEMS = problems(
   'bad_request',
   'unauthenticated',
+  'step_up_required',
   'session_expired',
   'invalid_token',
   'csrf_header_missing',
@@ -240,6 +275,7 @@ function routePolicy(route: ApiRoute): string {
   const rules = [
     route.groups ? `Callers must be in one of the groups ${route.groups.map((g) => `\`${g}\``).join(', ')} (else \`403 forbidden\`).` : '',
     route.token !== 'client' && route.scopes ? `The access token must carry every scope of ${route.scopes.map((x) => `\`${x}\``).join(', ')} (else \`403 forbidden\`).` : '',
+    route.maxAuthAgeSeconds !== undefined ? `Step-up: the user must have signed in within the last ${route.maxAuthAgeSeconds} seconds (else \`401 step_up_required\` with \`loginUrl\`).` : '',
   ];
   return [who[route.token], ...rules, `The upstream gets ${route.timeoutMs} ms to answer with its headers.`].filter(Boolean).join(' ');
 }
@@ -307,13 +343,29 @@ const opsPaths = {
       },
     },
   },
+  '/admin/users/{sub}/sessions': {
+    delete: {
+      tags: ['operations'],
+      operationId: 'endUserSessions',
+      'x-internal-listener': true,
+      summary: "End every session of a user (back ends; internal listener only)",
+      description:
+        'Served on the internal listener (`INTERNAL_PORT`) only, and only with `ADMIN_SCOPE` set (else `404`). Needs a `client_credentials` access token of the pool issued to one of `ADMIN_CLIENT_IDS` and carrying `ADMIN_SCOPE`. Ends every session of the user on every instance: refresh tokens revoked, sockets closed with `4401`. Typical use: a back end disables a user in Cognito (`AdminDisableUser`, `AdminUserGlobalSignOut`) and calls this, so open tabs and sockets end at once.',
+      security: [{ adminToken: [] }],
+      parameters: [{ name: 'sub', in: 'path', required: true, description: "The user's `sub`.", schema: { type: 'string', maxLength: 255 } }, requestIdParameter],
+      responses: {
+        '200': { description: 'How many sessions ended.', headers: { ...NO_STORE }, content: { 'application/json': { schema: { $ref: '#/components/schemas/AdminEndSessionsResponse' } } } },
+        ...problems('bad_request', 'unauthenticated', 'invalid_token', 'forbidden', 'not_found', 'idp_unavailable', 'session_store_unavailable'),
+      },
+    },
+  },
   '/metrics': {
     get: {
       tags: ['operations'],
       operationId: 'metrics',
       summary: 'Prometheus metrics',
       description:
-        'Prometheus text exposition (see the README, "Observability"). Absent (`404`) with `METRICS_ENABLED=false`; asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set. Keep it off the internet.',
+        'Prometheus text exposition (see docs/observability.md). With `INTERNAL_PORT` set, served on the internal listener only (`404` on the public port). Absent (`404`) with `METRICS_ENABLED=false`; asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set. Keep it off the internet.',
       security: [{ metricsToken: [] }, {}],
       responses: {
         '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },
@@ -373,6 +425,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): Json {
         csrfHeader: { type: 'apiKey', in: 'header', name: 'X-CSRF', description: 'The constant `1`, required with the cookie.' },
         bearerToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Cognito access token issued to this app client (other clients).' },
         metricsToken: { type: 'http', scheme: 'bearer', description: '`METRICS_TOKEN`, when it is set.' },
+        adminToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A `client_credentials` access token of an `ADMIN_CLIENT_IDS` app client with `ADMIN_SCOPE`.' },
       },
     },
   };

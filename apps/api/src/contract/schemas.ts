@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  adminEndSessionsResponseSchema,
   errorCodeSchema,
   logoutResponseSchema,
   problemDetailsSchema,
@@ -17,7 +18,7 @@ import { logoutOptionsSchema } from '../auth/logout-request.js';
  * responses against. The shapes of the contract live in `@app/shared-types` (the clients parse
  * with the same schemas); this module adds the API's own (health) and names them for OpenAPI.
  */
-export { errorCodeSchema, logoutResponseSchema, problemDetailsSchema, sessionInfoSchema, sessionListResponseSchema, sessionResponseSchema, sessionUserSchema };
+export { adminEndSessionsResponseSchema, errorCodeSchema, logoutResponseSchema, problemDetailsSchema, sessionInfoSchema, sessionListResponseSchema, sessionResponseSchema, sessionUserSchema };
 
 /** Optional request body of `POST /auth/logout` (validated by the logout route with this schema). */
 export const logoutRequestSchema = logoutOptionsSchema.describe('`{"everywhere": true}` ends every session of the user, this one included.');
@@ -43,6 +44,7 @@ export const COMPONENT_SCHEMAS = {
   ProblemDetails: problemDetailsSchema,
   SessionInfo: sessionInfoSchema,
   SessionListResponse: sessionListResponseSchema,
+  AdminEndSessionsResponse: adminEndSessionsResponseSchema,
   LogoutRequest: logoutRequestSchema,
   LogoutResponse: logoutResponseSchema,
   HealthResponse: healthResponseSchema,

@@ -4,7 +4,7 @@ const TITLES: Record<ErrorCode, string> = {
   unauthenticated: 'Sign-in required',
   session_expired: 'Session expired',
   invalid_token: 'Invalid bearer token',
-  step_up_required: 'Recent sign-in required',
+  step_up_required: 'A recent sign-in is required',
   csrf_header_missing: 'CSRF header missing',
   forbidden: 'Forbidden',
   invalid_callback: 'Invalid sign-in callback',

@@ -3,15 +3,19 @@ import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode, type ProblemDetails
 import { titleOf } from './errors.js';
 
 /** Builds an RFC 9457 problem body for a stable error code. @see https://www.rfc-editor.org/rfc/rfc9457 */
-export function problemBody(code: ErrorCode, detail?: string): ProblemDetails {
+export function problemBody(code: ErrorCode, detail?: string, members?: ProblemMembers): ProblemDetails {
   return {
     type: `https://cognito-bff.dev/problems/${code.replaceAll('_', '-')}`,
     title: titleOf(code),
     status: ERROR_STATUS[code],
     ...(detail ? { detail } : {}),
     code,
+    ...members,
   };
 }
+
+/** Extension members a problem may carry (RFC 9457 §3.2): `step_up_required`'s `loginUrl`. */
+export type ProblemMembers = Pick<ProblemDetails, 'loginUrl'>;
 
 /**
  * Writes a problem+json answer on a raw Node response (used by the fast path and by the
@@ -25,6 +29,7 @@ export function sendProblem(
   code: ErrorCode,
   detail?: string,
   headers: Record<string, string> = {},
+  members?: ProblemMembers,
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -33,7 +38,7 @@ export function sendProblem(
   const req = (res as ServerResponse & { req?: IncomingMessage }).req;
   // the request id (set by the request logger) lets a client's bug report be matched to the log
   const requestId = req?.id;
-  const body = JSON.stringify({ ...problemBody(code, detail), ...(requestId ? { requestId } : {}) });
+  const body = JSON.stringify({ ...problemBody(code, detail, members), ...(requestId ? { requestId } : {}) });
   res.writeHead(ERROR_STATUS[code], {
     'content-type': PROBLEM_CONTENT_TYPE,
     'content-length': Buffer.byteLength(body),

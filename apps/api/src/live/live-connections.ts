@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { ApiRoute } from '@app/shared-types';
 import type { Logger } from 'pino';
 import { closeFrame, FrameBoundaries } from './frames.js';
 
@@ -8,6 +9,8 @@ export const CLOSE_CODES = {
   goingAway: 1001,
   /** The session (or the bearer token) behind the socket ended: sign in again, do not just reconnect. */
   sessionEnded: 4401,
+  /** The session no longer meets the route's `groups` or `scopes` (removed from a group): do not reconnect. */
+  forbidden: 4403,
 } as const;
 
 /** How long a closing socket gets to answer the close handshake before it is cut. */
@@ -67,6 +70,10 @@ export interface LiveOwner {
   sid?: string;
   /** Unix ms at which the socket closes with 4401: the session's absolute expiry, or a bearer token's `exp`. */
   closeAt?: number;
+  /** The route the socket was opened on: its policy is checked again after each refresh of the session. */
+  route?: ApiRoute;
+  /** Gives back the socket's slot of `MAX_WEBSOCKETS_PER_SESSION` ({@link LiveConnections.reserve}) when it closes. */
+  release?: () => void;
 }
 
 /** A proxied WebSocket: the client's socket and the upstream's, relayed both ways. */
@@ -91,6 +98,7 @@ export class LiveConnection {
       clearTimeout(this.#expiry);
       client.destroy();
       upstream.destroy();
+      owner.release?.();
       onClosed(this);
     };
     for (const socket of [client, upstream]) {
@@ -125,9 +133,34 @@ export class LiveConnection {
 export class LiveConnections {
   readonly #all = new Set<LiveConnection>();
   readonly #bySid = new Map<string, Set<LiveConnection>>();
+  /** Sockets (and upstream handshakes under way) per session or client address. */
+  readonly #held = new Map<string, number>();
   #shuttingDown = false;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** `MAX_WEBSOCKETS_PER_SESSION`; 0 = no limit. */
+    readonly maxPerKey = 0,
+  ) {}
+
+  /**
+   * Takes one of `key`'s socket slots (a session, or a client address for callers without one)
+   * before the upstream handshake starts, so handshakes under way count too: the function that
+   * gives it back (once), or `undefined` when `key` holds {@link LiveConnections.maxPerKey} already.
+   */
+  reserve(key: string): (() => void) | undefined {
+    const held = this.#held.get(key) ?? 0;
+    if (this.maxPerKey > 0 && held >= this.maxPerKey) return undefined;
+    this.#held.set(key, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#held.get(key) ?? 1) - 1;
+      if (left > 0) this.#held.set(key, left);
+      else this.#held.delete(key);
+    };
+  }
 
   /** True once {@link LiveConnections.closeAll} ran: new upgrades are refused. */
   get shuttingDown(): boolean {
@@ -163,6 +196,29 @@ export class LiveConnections {
     for (const conn of set) conn.close(CLOSE_CODES.sessionEnded, reason);
     this.logger.info({ event: 'websocket', outcome: 'session_ended', sockets: set.size }, 'closed the WebSockets of an ended session');
     return set.size;
+  }
+
+  /**
+   * Closes with 4403 every socket of `sid` here whose route the session no longer meets
+   * (`refusal(route)` says why, or `undefined` when it still allows); returns how many.
+   */
+  enforcePolicy(sid: string, refusal: (route: ApiRoute) => string | undefined): number {
+    const set = this.#bySid.get(sid);
+    if (!set) return 0;
+    let closed = 0;
+    for (const conn of set) {
+      const route = conn.owner.route;
+      if (!route || refusal(route) === undefined) continue;
+      conn.close(CLOSE_CODES.forbidden, 'route policy no longer met');
+      closed++;
+    }
+    if (closed) this.logger.info({ event: 'websocket', outcome: 'forbidden', sockets: closed }, "closed WebSockets whose session no longer meets the route's policy");
+    return closed;
+  }
+
+  /** Whether `sid` has an open socket here. */
+  has(sid: string): boolean {
+    return this.#bySid.has(sid);
   }
 
   /** Shutdown: closes every socket with 1001 (going away) and refuses new upgrades from now on. */

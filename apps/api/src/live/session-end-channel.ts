@@ -3,23 +3,27 @@ import type { Redis } from '../redis/client.js';
 import { errorSummary } from '../logger.js';
 
 /**
- * Tells every instance that a session ended, so each closes that session's WebSockets: one Redis
- * pub/sub channel under the key prefix (`<prefix>session-ended`), published by the session
- * terminator (session-store.ts), listened to on a dedicated subscriber connection. Pub/sub is
+ * Tells every instance that a session ended, so each closes that session's WebSockets, or that it
+ * was refreshed, so each checks its sockets' route policies again (the refresh may have dropped a
+ * group): two Redis pub/sub channels under the key prefix (`<prefix>session-ended`,
+ * `<prefix>session-refreshed`), published by the session terminator (session-store.ts) and the
+ * refresh coordinator, listened to on a dedicated subscriber connection. Pub/sub is
  * fire-and-forget: an instance that is disconnected at that moment misses the message, which the
  * periodic sweep ({@link sweepEndedSessions}) makes up for.
  */
 export class SessionEndChannel {
-  readonly #channel: string;
+  readonly #ended: string;
+  readonly #refreshed: string;
   #subscriber: Redis | undefined;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
-    private readonly onEnded: (sid: string) => void,
+    private readonly on: { ended: (sid: string) => void; refreshed: (sid: string) => void },
     private readonly logger: Logger,
   ) {
-    this.#channel = `${prefix}session-ended`;
+    this.#ended = `${prefix}session-ended`;
+    this.#refreshed = `${prefix}session-refreshed`;
   }
 
   /** Subscribes (a second connection: a subscribed one cannot run other commands); keeps retrying in the background. */
@@ -29,15 +33,25 @@ export class SessionEndChannel {
     this.#subscriber = subscriber;
     subscriber.on('error', () => undefined); // the main client already logs outages
     await subscriber.connect();
-    await subscriber.subscribe(this.#channel, (sid) => this.onEnded(sid));
+    await subscriber.subscribe(this.#ended, (sid) => this.on.ended(sid));
+    await subscriber.subscribe(this.#refreshed, (sid) => this.on.refreshed(sid));
   }
 
   /** Announces that `sid` ended; never throws (the sweep covers a message that could not be sent). */
-  async announce(sid: string): Promise<void> {
+  announce(sid: string): Promise<void> {
+    return this.#publish(this.#ended, sid);
+  }
+
+  /** Announces that `sid` was refreshed (its groups or scopes may have changed); never throws. */
+  announceRefresh(sid: string): Promise<void> {
+    return this.#publish(this.#refreshed, sid);
+  }
+
+  async #publish(channel: string, sid: string): Promise<void> {
     try {
-      await this.redis.publish(this.#channel, sid);
+      await this.redis.publish(channel, sid);
     } catch (err) {
-      this.logger.warn({ event: 'websocket', outcome: 'announce_failed', err: errorSummary(err) }, 'could not announce a session end');
+      this.logger.warn({ event: 'websocket', outcome: 'announce_failed', err: errorSummary(err) }, 'could not announce a session change');
     }
   }
 

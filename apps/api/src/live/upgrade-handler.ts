@@ -3,9 +3,10 @@ import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@app/shared-types';
+import { clientBucket } from '../abuse/client-bucket.js';
 import type { Deps } from '../deps.js';
 import { toAppError } from '../http/error-sink.js';
-import { problemBody } from '../http/problem.js';
+import { problemBody, type ProblemMembers } from '../http/problem.js';
 import { upstreamRequestHeaders } from '../proxy/headers.js';
 import { authorize, type Access } from '../routing/access.js';
 import type { RouteMatch } from '../routing/route-table.js';
@@ -30,9 +31,9 @@ const MAX_REFUSAL_BODY = 64 * 1024;
 export async function handleUpgrade(deps: Deps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   socket.on('error', () => undefined);
   const url = req.url ?? '/';
-  const refuse = (code: ErrorCode, detail?: string, headers: Record<string, string> = {}) => {
+  const refuse = (code: ErrorCode, detail?: string, headers: Record<string, string> = {}, members?: ProblemMembers) => {
     deps.logger.info({ event: 'websocket', outcome: 'refused', code, route: routeLabel }, 'WebSocket handshake refused');
-    writeProblem(socket, code, detail, headers);
+    writeProblem(socket, code, detail, headers, members);
   };
   let routeLabel: string | undefined = undefined;
   if (deps.live.shuttingDown) return refuse('shutting_down', 'This instance is shutting down; connect again.', { 'retry-after': '1' });
@@ -54,13 +55,20 @@ export async function handleUpgrade(deps: Deps, req: IncomingMessage, socket: Du
     return refuse(appError.code, appError.detail);
   }
   const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
-  if (access.kind === 'denied') return refuse(access.code, access.detail, cookie);
+  if (access.kind === 'denied') return refuse(access.code, access.detail, cookie, access.members);
   if (socket.destroyed) return; // the client left while we were deciding
-  connectUpstream(deps, req, socket as Socket, head, resolved, access);
+  // per session, else per client address (bearer and anonymous callers): sockets and handshakes under way
+  // an IPv6 client is counted by its /64, as the rate limiter counts it (one subscriber holds a whole /64)
+  const holder = access.credential?.kind === 'session' ? `session:${access.credential.sid}` : `address:${clientBucket(deps.clientIp(req))}`;
+  const release = deps.live.reserve(holder);
+  if (!release) {
+    return refuse('rate_limited', `At most ${deps.live.maxPerKey} WebSockets may be open per session (or client address) at once.`, { 'retry-after': '5', ...cookie });
+  }
+  connectUpstream(deps, req, socket as Socket, head, resolved, access, release);
 }
 
 /** Opens the upstream handshake and, on `101`, hands both sockets to the live registry. */
-function connectUpstream(deps: Deps, req: IncomingMessage, client: Socket, head: Buffer, match: RouteMatch, access: Extract<Access, { kind: 'granted' }>): void {
+function connectUpstream(deps: Deps, req: IncomingMessage, client: Socket, head: Buffer, match: RouteMatch, access: Extract<Access, { kind: 'granted' }>, release: () => void): void {
   const headers = upstreamRequestHeaders(req, access.token, deps.forwarding);
   headers.connection = 'Upgrade';
   headers.upgrade = 'websocket';
@@ -70,6 +78,7 @@ function connectUpstream(deps: Deps, req: IncomingMessage, client: Socket, head:
   const fail = (code: ErrorCode) => {
     if (settled) return;
     settled = true;
+    release();
     request.destroy();
     deps.logger.warn({ event: 'websocket', outcome: code, route: match.route.prefix }, 'upstream WebSocket handshake failed');
     writeProblem(client, code);
@@ -78,6 +87,7 @@ function connectUpstream(deps: Deps, req: IncomingMessage, client: Socket, head:
   const clientLeft = () => {
     if (!settled) {
       settled = true;
+      release();
       clearTimeout(timer);
       request.destroy();
     }
@@ -88,6 +98,7 @@ function connectUpstream(deps: Deps, req: IncomingMessage, client: Socket, head:
     // the upstream refused the handshake (401, 403, 404…): pass its answer on, then close
     if (settled) return res.destroy();
     settled = true;
+    release();
     clearTimeout(timer);
     relayRefusal(client, res);
   });
@@ -100,8 +111,7 @@ function connectUpstream(deps: Deps, req: IncomingMessage, client: Socket, head:
     upstream.setNoDelay(true);
     client.setNoDelay(true);
     client.write(responseHead(res));
-    const owner = ownerOf(access);
-    deps.live.open(client, upstream, owner);
+    deps.live.open(client, upstream, { ...ownerOf(access), route: match.route, release });
     // bytes that came with the handshakes go through the relays, so frame tracking starts at byte 0
     if (upstreamHead.length) upstream.unshift(upstreamHead);
     if (head.length) client.unshift(head);
@@ -153,9 +163,9 @@ function relayRefusal(client: Socket, res: IncomingMessage): void {
 }
 
 /** Writes a problem+json response on a socket that was never handed to an HTTP response, then closes it. */
-function writeProblem(socket: Duplex, code: ErrorCode, detail?: string, headers: Record<string, string> = {}): void {
+function writeProblem(socket: Duplex, code: ErrorCode, detail?: string, headers: Record<string, string> = {}, members?: ProblemMembers): void {
   const status = ERROR_STATUS[code];
-  const body = JSON.stringify(problemBody(code, detail));
+  const body = JSON.stringify(problemBody(code, detail, members));
   const lines = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
     `content-type: ${PROBLEM_CONTENT_TYPE}`,

@@ -1,6 +1,8 @@
 /** Sampler names of `OTEL_TRACES_SAMPLER` the BFF understands (the SDK's built-in ones). */
 export const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
+/** The sampler when `OTEL_TRACES_SAMPLER` is unset: the trace id and `OTEL_TRACES_SAMPLER_ARG` (default 1) decide, never the caller. */
+export const DEFAULT_SAMPLER: SamplerName = 'traceidratio';
 
 /** What the tracer provider is built from; present only when spans are exported. */
 export interface TracingSettings {
@@ -50,7 +52,9 @@ export function tracingSettings(env: NodeJS.ProcessEnv, problems: string[]): Tra
     problems.push(`${specific ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT'}: must be an http(s) URL`);
   }
 
-  const sampler = (value('OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').toLowerCase() as SamplerName;
+  // the BFF is the edge: unless a parent-based sampler is asked for by name, a caller's sampled
+  // flag lends nothing but its trace id, and the ratio alone decides (contract: "Tracing")
+  const sampler = (value('OTEL_TRACES_SAMPLER') ?? DEFAULT_SAMPLER).toLowerCase() as SamplerName;
   if (!SAMPLERS.includes(sampler)) problems.push(`OTEL_TRACES_SAMPLER: must be one of ${SAMPLERS.join(', ')}`);
   const arg = value('OTEL_TRACES_SAMPLER_ARG');
   const ratio = arg === undefined ? 1 : Number(arg);

@@ -271,7 +271,7 @@ export function idpSpan<T>(parent: SpanParent | undefined, grant: string, call: 
 }
 
 /**
- * Writes `traceparent` (and `tracestate`) for an upstream request into `out`. With spans exported,
+ * Writes `traceparent` for an upstream request into `out` (never a caller's `tracestate`). With spans exported,
  * the request's upstream span (sampled) or its non-recording server span (unsampled) is the
  * parent. Tracing off (and WebSocket handshakes, which are not served through
  * {@link Tracing.serve}): the caller's trace is relayed with a new parent id and the caller's
@@ -292,8 +292,7 @@ export function traceHeaders(req: IncomingMessage, out: Record<string, string | 
 function writeTraceContext(context: SpanContext, out: Record<string, string | string[]>) {
   if (!isSpanContextValid(context)) return;
   out.traceparent = `00-${context.traceId}-${context.spanId}-${(context.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
-  const state = context.traceState?.serialize();
-  if (state) out.tracestate = state;
+  // no `tracestate`: the BFF has none of its own, and a caller's is the caller's to say (contract: "Tracing")
 }
 
 function failed(span: Span, err: unknown) {

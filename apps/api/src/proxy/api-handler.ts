@@ -24,7 +24,7 @@ export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerRes
 
   const access = await authorize(deps, req, resolved.route, { kind: 'header' }, res); // res: a cookie signed under a previous secret is re-signed
   const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
-  if (access.kind === 'denied') return sendProblem(res, access.code, access.detail, cookie);
+  if (access.kind === 'denied') return sendProblem(res, access.code, access.detail, cookie, access.members);
   // the caller left while the call was decided: its 'close' has fired already, so a slot taken now would never come back
   if (res.closed) return;
   const release = deps.inFlight.acquire(access.caller);

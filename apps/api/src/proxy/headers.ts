@@ -20,13 +20,49 @@ const HOP_BY_HOP = new Set([
  * sent (the BFF builds its own, see forwarding.ts), and the caller's trace context (the BFF's own
  * span becomes the upstream's parent, observability/tracing.ts).
  */
-const REQUEST_DROPPED = new Set<string>(['cookie', 'authorization', 'x-csrf', 'host', 'expect', 'traceparent', 'tracestate', ...CLIENT_FORWARDING_HEADERS]);
+const REQUEST_DROPPED = new Set<string>([
+  'cookie',
+  'authorization',
+  'x-csrf',
+  'host',
+  'expect',
+  'traceparent',
+  'tracestate',
+  ...CLIENT_FORWARDING_HEADERS,
+  // what forward auth and ingresses tell a service about a request: a caller must not write it
+  // for an upstream that also sits behind forward auth (contract: "Forward auth for an existing proxy")
+  'x-forwarded-uri',
+  'x-forwarded-method',
+]);
 /**
- * Never passed back to the browser: hop-by-hop headers and every `Set-Cookie`. The BFF owns the
+ * Header families never forwarded, by prefix: `X-Auth-Request-*` (forward auth's user headers) and
+ * `X-Original-*` (nginx's original URI and method).
+ */
+const REQUEST_DROPPED_PREFIXES = ['x-auth-request-', 'x-original-'];
+
+/** True for a request header the upstream never gets from the caller. */
+function droppedRequestHeader(name: string): boolean {
+  if (REQUEST_DROPPED.has(name)) return true;
+  // most names do not start with `x-`: one character compare before the prefix scan
+  return name.charCodeAt(0) === 0x78 && REQUEST_DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+/**
+ * Never passed back to the browser: hop-by-hop headers, CORS grants and every `Set-Cookie`. The BFF owns the
  * cookies of its origin: an upstream cookie could replace the session cookie (session swapping),
  * and it would be useless anyway, since the browser's `Cookie` header never reaches an upstream.
  */
-const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'set-cookie']);
+const RESPONSE_DROPPED = new Set([
+  ...HOP_BY_HOP,
+  'set-cookie',
+  // the BFF serves one origin: an upstream's CORS grant would let another site (a sibling subdomain
+  // is same-site, so SameSite=Lax does not stop it) make cookie calls with X-CSRF and read the answers
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-allow-headers',
+  'access-control-allow-methods',
+  'access-control-expose-headers',
+  'access-control-max-age',
+]);
 
 const NONE: ReadonlySet<string> = new Set();
 /**
@@ -61,7 +97,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, accessToken: string
   // for…in rather than Object.entries: no array of pairs per request
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || REQUEST_DROPPED.has(name) || listed.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || droppedRequestHeader(name) || listed.has(name)) continue;
     out[name] = value;
   }
   forwarding.apply(req, out);

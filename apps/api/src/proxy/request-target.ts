@@ -56,5 +56,38 @@ function climbs(path: string): boolean {
   return true;
 }
 
+/**
+ * The path as the most lenient upstream could read it (contract: "No way around a stricter route"):
+ * percent-decoded until stable (`%2F`, `%5C`, `%252F` included), `\` read as `/`, `;params` cut from
+ * each segment (Tomcat, Jetty), trailing dots and spaces cut from each segment (IIS), repeated
+ * slashes collapsed, and case folded (case-insensitive routers; NFKC first, so a compatibility
+ * character such as the Kelvin sign folds like the letter it stands for). Takes a path that
+ * {@link parseRequestTarget} accepted.
+ */
+export function lenientReading(path: string): string {
+  let decoded = path;
+  // parseRequestTarget refused anything that still changes after four rounds or is not UTF-8
+  for (let round = 0; round < 4 && decoded.includes('%'); round++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      break;
+    }
+  }
+  const segments = decoded.replaceAll('\\', '/').split('/');
+  let out = '';
+  for (const segment of segments) {
+    const semicolon = segment.indexOf(';');
+    const kept = (semicolon === -1 ? segment : segment.slice(0, semicolon)).replace(/[. ]+$/, '');
+    if (kept) out += `/${kept}`;
+  }
+  return (out || '/').normalize('NFKC').toLowerCase();
+}
+
+/** True when {@link lenientReading} could differ from the path lower-cased: it holds `%` or `;`, or a segment ends with `.` (a raw space is refused before). */
+export function mayReadDifferently(path: string): boolean {
+  return /[%;]|\.(\/|$)/.test(path);
+}
+
 /** Methods never forwarded: `TRACE`/`TRACK` reflect the request (cookies included) and `CONNECT` opens a tunnel. */
 export const REFUSED_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);

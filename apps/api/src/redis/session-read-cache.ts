@@ -155,8 +155,10 @@ export class SessionReadCache {
     private readonly logger: Logger,
     options: FreshnessOptions = {},
   ) {
-    this.#heartbeatMs = options.heartbeatMs ?? 100;
-    this.#maxStalenessMs = options.maxStalenessMs ?? 500;
+    // 250 ms: the longest a session ended elsewhere is still served when this instance's link to
+    // Redis stalls (ADR 0007, issue 19 addendum); it costs 20 PINGs a second per node, no command per request
+    this.#heartbeatMs = options.heartbeatMs ?? 50;
+    this.#maxStalenessMs = options.maxStalenessMs ?? 250;
     this.checks = new TrackedChecks(maxEntries);
     this.client = createRedis(target, logger.child({ redisClient: 'client-side cache' }), {
       clientSideCache: this.checks,

@@ -1,17 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRoute, ErrorCode } from '@app/shared-types';
+import { clientBucket } from '../abuse/client-bucket.js';
 import type { Deps } from '../deps.js';
 import { hasCsrfHeader } from '../http/csrf.js';
 import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN, traceOf } from '../observability/tracing.js';
 import { lookupSession } from '../session/session-lookup.js';
-import type { TokenRecord } from '../tokens/token-record.js';
+import { nowSeconds, type TokenRecord } from '../tokens/token-record.js';
+import { safeReturnTo } from '../auth/return-to.js';
+import type { ProblemMembers } from '../http/problem.js';
 import { bearerClaims, sessionClaims, type CallerClaims } from './claims.js';
+import { policyRefusal } from './policy.js';
 
 /** Who a granted call is made for: what the forward-auth headers and the logs may say of them. */
 export interface CallerIdentity {
   sub: string;
   /** `cognito:username` (sessions) or `username` (Cognito access tokens), else the subject. */
   username: string;
+  /** Only an address the IdP verified (`email_verified: true`). */
   email?: string;
   groups: readonly string[];
 }
@@ -23,7 +28,7 @@ export interface CallerIdentity {
  */
 export type Access =
   | { kind: 'granted'; token: string | undefined; caller: string; identity?: CallerIdentity; credential?: Credential; clearCookie?: boolean }
-  | { kind: 'denied'; code: ErrorCode; detail?: string; clearCookie?: boolean };
+  | { kind: 'denied'; code: ErrorCode; detail?: string; clearCookie?: boolean; members?: ProblemMembers };
 
 /**
  * What a granted caller's right rests on, for connections that outlive the call (WebSockets):
@@ -44,7 +49,7 @@ export type CsrfRule = { kind: 'header' } | { kind: 'unsafe-methods'; method: st
 
 /** Who is calling, as far as credentials go, before any route policy applies. */
 type Caller =
-  | { kind: 'bearer'; token: string; claims: CallerClaims; identity: CallerIdentity; expiresAt: number }
+  | { kind: 'bearer'; token: string; claims: CallerClaims; identity: CallerIdentity; expiresAt: number; authTime?: number }
   | { kind: 'session'; sid: string; record: TokenRecord }
   | { kind: 'anonymous'; hadCookie: boolean };
 
@@ -83,6 +88,10 @@ export async function authorize(
   const claims = caller.kind === 'bearer' ? caller.claims : sessionClaims(caller.record);
   const refused = policyRefusal(route, claims);
   if (refused) return { kind: 'denied', code: 'forbidden', detail: refused };
+  if (route.maxAuthAgeSeconds !== undefined) {
+    const stale = stepUpRefusal(route.maxAuthAgeSeconds, caller.kind === 'bearer' ? caller.authTime : caller.record.authTime);
+    if (stale) return { kind: 'denied', code: 'step_up_required', detail: stale, members: { loginUrl: stepUpLoginUrl(deps, req, route.maxAuthAgeSeconds) } };
+  }
   const key = caller.kind === 'bearer' ? `bearer:${caller.identity.sub}` : `session:${caller.sid}`;
   const identity = caller.kind === 'bearer' ? caller.identity : sessionIdentity(caller.record);
   const credential: Credential =
@@ -104,7 +113,8 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
     const sub = String(verdict.claims.sub ?? verdict.claims.client_id);
     const username = typeof verdict.claims.username === 'string' ? verdict.claims.username : sub;
     const expiresAt = typeof verdict.claims.exp === 'number' ? verdict.claims.exp : 0; // the verifier refuses tokens without exp
-    return { kind: 'bearer', token, claims, identity: { sub, username, groups: claims.groups }, expiresAt };
+    const authTime = typeof verdict.claims.auth_time === 'number' ? verdict.claims.auth_time : undefined;
+    return { kind: 'bearer', token, claims, identity: { sub, username, groups: claims.groups }, expiresAt, ...(authTime !== undefined ? { authTime } : {}) };
   }
   if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
   if (!csrfPassed(req, csrf)) return csrfDenied(csrf);
@@ -122,15 +132,31 @@ async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf:
   return { kind: 'denied', code: result.code };
 }
 
-/** Why the route's `groups` or `scopes` refuse these claims, or `undefined` when they allow them. */
-function policyRefusal(route: ApiRoute, claims: CallerClaims): string | undefined {
-  if (route.groups && !route.groups.some((g) => claims.groups.includes(g))) return `This route needs membership in one of: ${route.groups.join(', ')}.`;
-  // on `client` routes the scopes are what the BFF asks for, not a requirement on the user
-  if (route.token !== 'client' && route.scopes) {
-    const missing = route.scopes.filter((s) => !claims.scopes.has(s));
-    if (missing.length) return `The access token lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`;
+/**
+ * Why a sign-in at `authTime` (unix seconds, the ID token's or access token's `auth_time`) is too
+ * old for a route that needs one within `maxAgeSeconds`; `undefined` when it is recent enough. A
+ * session without an `auth_time` (signed in before the BFF recorded it, or an IdP that sends none)
+ * counts as too old: step-up never passes on a guess.
+ */
+function stepUpRefusal(maxAgeSeconds: number, authTime: number | undefined): string | undefined {
+  if (authTime !== undefined && nowSeconds() - authTime <= maxAgeSeconds) return undefined;
+  return `This route needs a sign-in within the last ${maxAgeSeconds} seconds: sign in again through loginUrl.`;
+}
+
+/**
+ * Where the browser signs in again for step-up: the IdP is asked to authenticate anew
+ * (`prompt=login`) and to vouch for it (`max_age`, checked again at the callback), and the user
+ * comes back to the page that made the call (its same-origin `Referer`, else `/`).
+ */
+function stepUpLoginUrl(deps: Deps, req: IncomingMessage, maxAgeSeconds: number): string {
+  const referer = req.headers.referer;
+  let back = '/';
+  if (referer && URL.canParse(referer)) {
+    const url = new URL(referer);
+    if (url.origin === deps.config.publicUrl) back = safeReturnTo(`${url.pathname}${url.search}`, deps.config.publicUrl);
   }
-  return undefined;
+  const query = new URLSearchParams({ prompt: 'login', max_age: String(maxAgeSeconds), returnTo: back });
+  return `/auth/login?${query.toString()}`;
 }
 
 async function clientToken(deps: Deps, req: IncomingMessage, route: ApiRoute, caller: string, identity?: CallerIdentity): Promise<Access> {
@@ -153,7 +179,9 @@ function sessionIdentity(record: TokenRecord): CallerIdentity {
   let identity = identityByRecord.get(record);
   if (!identity) {
     const { user } = record;
-    identity = { sub: user.sub, username: user.username ?? user.sub, ...(user.email ? { email: user.email } : {}), groups: sessionClaims(record).groups };
+    // an address the IdP has not verified is anyone's claim: never handed on as the user's email
+    const email = user.email && user.emailVerified === true ? { email: user.email } : {};
+    identity = { sub: user.sub, username: user.username ?? user.sub, ...email, groups: sessionClaims(record).groups };
     identityByRecord.set(record, identity);
   }
   return identity;
@@ -161,7 +189,8 @@ function sessionIdentity(record: TokenRecord): CallerIdentity {
 
 /** The in-flight key of a caller nobody signed in: its address, as far as `TRUST_PROXY` believes it (only computed when needed: it walks the forwarding chain). */
 function anonymousCaller(deps: Deps, req: IncomingMessage): string {
-  return `anonymous:${deps.clientIp(req)}`;
+  // by the rate limiter's bucket: an IPv6 client holds a whole /64, so single addresses would be no limit
+  return `anonymous:${clientBucket(deps.clientIp(req))}`;
 }
 
 function hasSessionCookie(deps: Deps, req: IncomingMessage): boolean {

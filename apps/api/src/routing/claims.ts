@@ -13,14 +13,17 @@ const byRecord = new WeakMap<TokenRecord, CallerClaims>();
  * Claims of a cookie session, from the tokens in the session as they are now (so a refresh that
  * brings new groups or scopes takes effect at once): `cognito:groups` and `scope` of the access
  * token when it is a JWT (Cognito's are; it came straight from the token endpoint, so it is read,
- * not verified); for an opaque access token, the groups of the ID token and the token response's
- * `scope`. Computed once per record version (records are cached objects, see token-store.ts).
+ * not verified). Cognito leaves `cognito:groups` out of the access token of a user in no group:
+ * such a token means no groups, never the (older) ID token's. For an opaque access token, or a
+ * JWT of another IdP without the claim, the groups of the latest ID token and the token
+ * response's `scope` (an IdP that issues no new ID token on refresh keeps the sign-in's groups:
+ * docs/threat-model.md). Computed once per record version (records are cached objects, see token-store.ts).
  */
 export function sessionClaims(record: TokenRecord): CallerClaims {
   let claims = byRecord.get(record);
   if (!claims) {
     const payload = jwtPayload(record.accessToken);
-    const groups = stringArray(payload?.['cognito:groups']) ?? record.user.groups;
+    const groups = stringArray(payload?.['cognito:groups']) ?? (isCognitoAccessToken(payload) ? [] : record.user.groups);
     const scope = typeof payload?.scope === 'string' ? payload.scope : (record.scope ?? '');
     claims = { groups, scopes: scopeSet(scope) };
     byRecord.set(record, claims);
@@ -31,6 +34,11 @@ export function sessionClaims(record: TokenRecord): CallerClaims {
 /** Claims of a verified bearer access token. */
 export function bearerClaims(payload: JWTPayload): CallerClaims {
   return { groups: stringArray(payload['cognito:groups']) ?? [], scopes: scopeSet(typeof payload.scope === 'string' ? payload.scope : '') };
+}
+
+/** A Cognito access token says so (`token_use: access`); other IdPs' JWT access tokens do not carry the claim. */
+function isCognitoAccessToken(payload: Record<string, unknown> | undefined): boolean {
+  return payload?.token_use === 'access';
 }
 
 function jwtPayload(token: string): Record<string, unknown> | undefined {

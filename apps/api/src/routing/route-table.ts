@@ -1,5 +1,5 @@
 import type { ApiRoute } from '@app/shared-types';
-import { parseRequestTarget } from '../proxy/request-target.js';
+import { lenientReading, mayReadDifferently, parseRequestTarget } from '../proxy/request-target.js';
 
 /** A request target matched to its route: where it goes and under which policy. */
 export interface RouteMatch {
@@ -31,7 +31,9 @@ interface CompiledRoute {
  * upstream sees. The HTTP proxy, WebSocket upgrades and forward auth all ask it the same question.
  * Matching runs on the normalised request target (request-target.ts), so `/api/%6Frders` is
  * matched as `/api/orders` and cannot slip past that route's policy to a broader one. Prefixes
- * match case-sensitively, as paths are (RFC 3986).
+ * match case-insensitively (ASP.NET Core and Express route that way), and a path that a lenient
+ * upstream would read as another route's (`admin%2Fx`, `admin;x`, `admin.`) is refused with `400`
+ * rather than sent under the looser route's policy.
  * @see ../../../../shared/docs/contract.md ("Several upstream APIs: the route table")
  */
 export class RouteTable {
@@ -43,9 +45,11 @@ export class RouteTable {
   constructor(routes: readonly ApiRoute[]) {
     const byPrefix = new Map<string, CompiledRoute>();
     for (const route of routes) {
-      if (byPrefix.has(route.prefix)) throw new Error(`duplicate route prefix ${route.prefix}`);
+      // prefixes match case-insensitively: keyed lower-cased (config validation refuses duplicates that differ in case)
+      const key = route.prefix.toLowerCase();
+      if (byPrefix.has(key)) throw new Error(`duplicate route prefix ${route.prefix}`);
       const upstream = new URL(route.upstream);
-      byPrefix.set(route.prefix, { route, origin: upstream.origin, basePath: upstream.pathname.replace(/\/+$/, '') });
+      byPrefix.set(key, { route, origin: upstream.origin, basePath: upstream.pathname.replace(/\/+$/, '') });
     }
     this.#byPrefix = byPrefix;
     this.routes = Object.freeze([...routes]);
@@ -63,13 +67,26 @@ export class RouteTable {
     const parsed = parseRequestTarget(target);
     if (parsed.kind === 'bad') return { kind: 'bad_request', reason: parsed.reason };
     const { path, query } = parsed;
-    // longest prefix first: walk up one whole segment at a time (at most as many lookups as segments)
-    for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
-      const compiled = this.#byPrefix.get(end === path.length ? path : path.slice(0, end));
-      if (!compiled) continue;
-      const upstreamPath = `${compiled.basePath}${path.slice(end)}` || '/';
-      return { kind: 'match', route: compiled.route, origin: compiled.origin, upstreamPath: `${upstreamPath}${query}` };
+    const found = this.#longest(path.toLowerCase());
+    if (mayReadDifferently(path) && this.#longest(lenientReading(path))?.compiled !== found?.compiled) {
+      return {
+        kind: 'bad_request',
+        reason: 'An upstream could read this path (decoded, without ;parameters or trailing dots) as belonging to another API route; send the path as that route expects it.',
+      };
     }
-    return { kind: 'not_found' };
+    if (!found) return { kind: 'not_found' };
+    const { compiled, end } = found;
+    const upstreamPath = `${compiled.basePath}${path.slice(end)}` || '/';
+    return { kind: 'match', route: compiled.route, origin: compiled.origin, upstreamPath: `${upstreamPath}${query}` };
+  }
+
+  /** The route of the longest prefix covering `key` (a lower-cased path) on whole segments, and where its prefix ends. */
+  #longest(key: string): { compiled: CompiledRoute; end: number } | undefined {
+    // walk up one whole segment at a time (at most as many lookups as segments)
+    for (let end = key.length; end > 0; end = key.lastIndexOf('/', end - 1)) {
+      const compiled = this.#byPrefix.get(end === key.length ? key : key.slice(0, end));
+      if (compiled) return { compiled, end };
+    }
+    return undefined;
   }
 }

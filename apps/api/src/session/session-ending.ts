@@ -31,3 +31,30 @@ export async function endSessionsRevoking(
     }),
   );
 }
+
+/**
+ * Ends sessions of one user from outside (the admin route, back-channel logout): every session of
+ * `sub`, or, with `idpSid`, those signed in through that IdP session (plus, when `sub` is given,
+ * the user's sessions whose ID token named no IdP session). Each refresh token is revoked, each
+ * session's sockets close with 4401 on every instance. Returns how many sessions ended.
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCActions
+ */
+export async function endSessionsOf(deps: Deps, who: { sub?: string; idpSid?: string }, reqId?: string): Promise<number> {
+  const candidates = new Set<string>();
+  if (who.idpSid) for (const sid of await deps.userSessions.ofIdpSession(who.idpSid)) candidates.add(sid);
+  if (who.sub) for (const { sid } of await deps.userSessions.list(who.sub)) candidates.add(sid);
+  const known = new Map<string, VersionedRecord>();
+  await Promise.all(
+    [...candidates].map(async (sid) => {
+      const current = await deps.tokens.read(sid);
+      if (!current) return;
+      const { record } = current;
+      if (who.sub && record.user.sub !== who.sub) return;
+      // named by IdP session: only sessions of that IdP session, or of the user when theirs named none
+      if (who.idpSid && record.idpSid !== who.idpSid && !(who.sub && record.idpSid === undefined)) return;
+      known.set(sid, current);
+    }),
+  );
+  await endSessionsRevoking(deps, [...known.keys()], reqId, known);
+  return known.size;
+}

@@ -24,6 +24,11 @@ export function userSessionsKey(prefix: string, sub: string): string {
   return `${prefix}user:{${sub}}:sessions`;
 }
 
+/** Key of the sessions signed in through one IdP session (an ID token's `sid`); `{sid}` is its hash tag. */
+export function idpSessionKey(prefix: string, idpSid: string): string {
+  return `${prefix}idp-session:{${idpSid}}:sessions`;
+}
+
 /**
  * The sessions of each user (issue 5). A sorted set per user, members = session ids, scores =
  * absolute expiry; the listing metadata (`c` created, `s` last seen, `u` owner, `ua` user agent)
@@ -55,9 +60,19 @@ export class UserSessionIndex {
   }
 
   /** Adds a new session to its user's index (after its token hash exists). */
-  async register(sid: string, record: Pick<TokenRecord, 'sessionExpiresAt' | 'user'>): Promise<void> {
+  async register(sid: string, record: Pick<TokenRecord, 'sessionExpiresAt' | 'user' | 'idpSid'>): Promise<void> {
+    const now = nowSeconds();
     // the index (slot `{sub}`) expires with its longest-lived session
-    await addToExpiringSet(this.redis, userSessionsKey(this.prefix, record.user.sub), sid, record.sessionExpiresAt, nowSeconds());
+    await Promise.all([
+      addToExpiringSet(this.redis, userSessionsKey(this.prefix, record.user.sub), sid, record.sessionExpiresAt, now),
+      // back-channel logout may name the IdP session alone (`sid` without `sub`)
+      record.idpSid ? addToExpiringSet(this.redis, idpSessionKey(this.prefix, record.idpSid), sid, record.sessionExpiresAt, now) : undefined,
+    ]);
+  }
+
+  /** Sessions signed in through the IdP session `idpSid` and not expired (they may have ended since: check each record). */
+  async ofIdpSession(idpSid: string, now = nowSeconds()): Promise<string[]> {
+    return (await this.redis.eval(LIVE, { keys: [idpSessionKey(this.prefix, idpSid)], arguments: [String(now)] })) as string[];
   }
 
   /** The user's live sessions, oldest first; members whose session ended are pruned on the way. */

@@ -13,13 +13,18 @@ import { DEV_EMULATOR_CLIENT, loadConfig, type Config } from '../config.js';
 import { closeDeps, connectDeps, createDeps, type Deps, type DepsOptions } from '../deps.js';
 import { createLogger } from '../logger.js';
 
-/** Configuration of a test app: the API's environment variable names (README, "Configuration"). */
+/** Configuration of a test app: the API's environment variable names (docs/configuration.md). */
 export type TestAppConfig = Record<string, string | undefined>;
 
 /** An API built in-process: hand {@link TestApp.app} to `supertest(...)` or `supertest.agent(...)`. */
 export interface TestApp {
   /** The API's request listener (the `/api/*` and `/session` fast path in front of Express). */
   app: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * The internal listener's request listener (`/auth/check`, `/metrics`, health), when the config
+   * sets `INTERNAL_PORT` (any free port: supertest needs none of it).
+   */
+  internalApp?: (req: IncomingMessage, res: ServerResponse) => void;
   deps: Deps;
   config: Config;
   /** This app's own random Redis key prefix; {@link cleanup} deletes everything under it. */
@@ -57,8 +62,8 @@ export async function createTestApp(config: TestAppConfig = {}, options: DepsOpt
   created.set(keyPrefix, loaded.redisUrl);
   const deps = createDeps(loaded, createLogger(loaded.logLevel), options);
   await connectDeps(deps);
-  const { handler } = createApp(deps);
-  return { app: handler, deps, config: loaded, keyPrefix, close: () => closeDeps(deps) };
+  const { handler, internalHandler } = createApp(deps);
+  return { app: handler, ...(internalHandler ? { internalApp: internalHandler } : {}), deps, config: loaded, keyPrefix, close: () => closeDeps(deps) };
 }
 
 /** Who {@link signInAgent} signs in. */

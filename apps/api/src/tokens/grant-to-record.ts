@@ -32,11 +32,15 @@ export function recordFromCodeGrant(tokens: GrantedTokens, sessionTtlSeconds: nu
     sessionExpiresAt: now + sessionTtlSeconds,
     createdAt: now,
     user: userFromClaims(tokens.claims),
+    // when the user last authenticated at the IdP (step-up), and the IdP session (back-channel logout)
+    ...(typeof tokens.claims.auth_time === 'number' ? { authTime: tokens.claims.auth_time } : {}),
+    ...(str(tokens.claims.sid) ? { idpSid: str(tokens.claims.sid) } : {}),
   };
 }
 
 /**
- * Applies a refresh response to a record: a returned refresh token replaces the old one (rotation),
+ * Applies a refresh response to a record (a refresh re-authenticates no one: `authTime` and the
+ * IdP session `idpSid` stay those of the sign-in): a returned refresh token replaces the old one (rotation),
  * none keeps it (Cognito's default); same for the ID token, the response's `scope`, and the user
  * (a new ID token of the same subject carries their current groups, e.g. after an admin changed them).
  */

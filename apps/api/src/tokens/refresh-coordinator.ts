@@ -8,7 +8,7 @@ import type { ReplicatedWrites } from '../redis/replication.js';
 import { recordAfterRefresh } from './grant-to-record.js';
 import { acquireLease, type HeldLease } from './redis-lease.js';
 import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from './refresh-observer.js';
-import { needsRefresh, nowSeconds, refreshWindowSeconds, type VersionedRecord } from './token-record.js';
+import { needsRefresh, nowSeconds, refreshWindowSeconds, type TokenRecord, type VersionedRecord } from './token-record.js';
 import type { SealedWrite, TokenStore, WriteResult } from './token-store.js';
 import { errorSummary } from '../logger.js';
 import { internalSpan, redisSpan, type SpanParent } from '../observability/tracing.js';
@@ -51,6 +51,8 @@ export interface RefreshOptions {
   replicated?: ReplicatedWrites;
   /** Longest a rotated refresh token is kept in hand, retrying its write, when no replica confirmed it. */
   holdMs?: number;
+  /** Told about every refresh this process wrote (open WebSockets check their route's policy again); must not throw. */
+  onRefreshed?: (sid: string, record: TokenRecord) => void;
 }
 
 /** Called when a refresh token was rejected for good: ends the session everywhere. */
@@ -237,7 +239,10 @@ export class RefreshCoordinator {
     const write = this.store.sealForWrite(sid, current.version, record);
     const written = await redisSpan(parent, 'EVAL', () => this.#writeRefreshed(write, lease));
     this.#report(written === 'written' ? 'refreshed' : 'stale', t0, started, waited, { rotated: Boolean(granted.refreshToken) });
-    if (written === 'written') return { kind: 'fresh', current: { version: current.version + 1, record } };
+    if (written === 'written') {
+      this.options.onRefreshed?.(sid, record);
+      return { kind: 'fresh', current: { version: current.version + 1, record } };
+    }
     // somebody wrote since we read (our lease lapsed while Redis was unreachable): theirs wins
     const latest = await this.store.read(sid);
     return latest ? { kind: 'fresh', current: latest } : { kind: 'error', code: 'session_expired' };

@@ -25,6 +25,10 @@ export const tokenRecordSchema = z.object({
   /** Unix seconds. */
   createdAt: z.number().int(),
   user: userSchema,
+  /** The ID token's `auth_time` at sign-in (unix seconds): when the user last authenticated (step-up). */
+  authTime: z.number().int().optional(),
+  /** The ID token's `sid`: the IdP session, which a back-channel logout token may name. */
+  idpSid: z.string().optional(),
 });
 
 /** Plain token record, as sealed into Redis. */

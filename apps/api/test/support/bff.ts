@@ -16,6 +16,8 @@ export { testPrefix, testSecret };
 /** A BFF instance listening on loopback, wired to a real Redis and a real OIDC provider. */
 export interface TestBff {
   url: string;
+  /** The internal listener's origin (`/auth/check`, `/metrics`, health), when started with `internal: true`. */
+  internalUrl?: string;
   deps: Deps;
   app: App;
   server: Server;
@@ -35,6 +37,8 @@ export interface TestBffOptions {
   deps?: DepsOptions;
   /** Where the log goes (tests that read it); stdout by default. */
   logDestination?: DestinationStream;
+  /** Also open the internal listener (`INTERNAL_PORT`) on a free loopback port. */
+  internal?: boolean;
 }
 
 
@@ -43,6 +47,9 @@ export async function startBff(options: TestBffOptions): Promise<TestBff> {
   const server = createHttpServer(); // the production server's limits (header size, timeouts)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  const internalServer = options.internal ? createHttpServer() : undefined;
+  if (internalServer) await new Promise<void>((resolve) => internalServer.listen(0, '127.0.0.1', resolve));
+  const internalPort = internalServer ? (internalServer.address() as AddressInfo).port : undefined;
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: String(port),
@@ -55,6 +62,7 @@ export async function startBff(options: TestBffOptions): Promise<TestBff> {
     COGNITO_CLIENT_SECRET: 'local-secret',
     API_UPSTREAM_URL: options.upstreamUrl ?? 'http://127.0.0.1:9',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(internalPort ? { INTERNAL_PORT: String(internalPort) } : {}),
     ...options.env,
   });
   const deps = createDeps(config, createLogger(config.logLevel, options.logDestination), options.deps);
@@ -62,15 +70,19 @@ export async function startBff(options: TestBffOptions): Promise<TestBff> {
   const app = createApp(deps);
   server.on('request', app.handler);
   server.on('upgrade', app.upgrade);
+  if (internalServer && app.internalHandler) internalServer.on('request', app.internalHandler);
   return {
     url: config.publicUrl,
+    ...(internalPort ? { internalUrl: `http://127.0.0.1:${internalPort}` } : {}),
     deps,
     app,
     server,
     async close() {
       deps.live.closeAll();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of internalServer ? [server, internalServer] : [server]) {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
       await closeDeps(deps);
     },
   };

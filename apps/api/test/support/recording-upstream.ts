@@ -13,7 +13,7 @@ export interface SeenRequest {
  * A plain upstream for proxy tests that records every request it receives, so a test can say
  * "the upstream was not called". Routes: /echo (streams the body back), /bytes?n= (streams n
  * bytes), /status/<code>, /slow?ms=, /set-cookie (plants cookies, the session cookie's name included),
- * /events?n=&every= (server-sent events: `n` events, one every `every` ms, then the end),
+ * /cors (a permissive CORS grant), /events?n=&every= (server-sent events: `n` events, one every `every` ms, then the end),
  * anything else → 200 JSON of what it saw.
  */
 export async function startRecordingUpstream(): Promise<{ url: string; seen: SeenRequest[]; server: Server; openStreams(): number; close(): Promise<void> }> {
@@ -53,6 +53,18 @@ export async function startRecordingUpstream(): Promise<{ url: string; seen: See
         res.writeHead(200, {
           'content-type': 'application/json',
           'set-cookie': ['bff.sid=s%3Aplanted.sig; Path=/; HttpOnly', '__Host-bff.sid=planted; Path=/; Secure', 'upstream-pref=dark; Path=/'],
+        });
+        res.end('{}');
+        return;
+      }
+      if (url.pathname === '/cors') {
+        // a permissive CORS grant, as an upstream meant for other front ends might send
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'access-control-allow-origin': 'https://sibling.example.com',
+          'access-control-allow-credentials': 'true',
+          'access-control-allow-headers': 'x-csrf',
+          'access-control-expose-headers': 'x-secret',
         });
         res.end('{}');
         return;

@@ -52,12 +52,32 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Forward auth for an ingress (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)
-         * @description Decides the original request on a virtual `user` route: its method from `X-Forwarded-Method`, else `X-Original-Method`, else this request's own (any method and any path under `/auth/check/` are answered the same way, as Envoy sends them); an unsafe method with the session cookie needs `X-CSRF: 1`. Signed in: `200`, empty body, a fresh access token (refreshed first) and the user headers to copy onto the upstream request. Never a redirect. See docs/forward-auth.md.
+         * Forward auth for an ingress (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz); internal listener only
+         * @description Served only on the internal listener (`INTERNAL_PORT`): on the public port it answers `404` and never carries a token; without `INTERNAL_PORT` forward auth is off. Decides the original request on a virtual `user` route: its method from `X-Forwarded-Method`, else `X-Original-Method`, else this request's own (any method and any path under `/auth/check/` are answered the same way, as Envoy sends them); an unsafe method with the session cookie needs `X-CSRF: 1`. Signed in: `200`, empty body, a fresh access token (refreshed first) and the user headers to copy onto the upstream request. Never a redirect. An original URI under `/api` (`X-Forwarded-Uri`, `X-Original-URI`, or the path after `/auth/check`) that a lenient reading would send to a stricter route answers `400`. See docs/forward-auth.md.
          */
         get: operations["forwardAuthCheck"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/backchannel-logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenID Connect Back-Channel Logout 1.0 (called by the identity provider)
+         * @description The IdP posts a `logout_token` (a JWT signed like an ID token). It is verified: signature against the JWKS, `iss`, `aud` = this client, `iat` not in the future and at most 5 minutes old, a `jti` not seen before on any instance, the back-channel `events` member, no `nonce`, `sub` and/or `sid`. The sessions it names end on every instance (by `sid` when the session's ID token carried one, else every session of `sub`): refresh tokens revoked, sockets closed with `4401`. Cognito does not send these; most other OpenID providers can. See docs/ending-sessions.md.
+         */
+        post: operations["backchannelLogout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -222,6 +242,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users/{sub}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End every session of a user (back ends; internal listener only)
+         * @description Served on the internal listener (`INTERNAL_PORT`) only, and only with `ADMIN_SCOPE` set (else `404`). Needs a `client_credentials` access token of the pool issued to one of `ADMIN_CLIENT_IDS` and carrying `ADMIN_SCOPE`. Ends every session of the user on every instance: refresh tokens revoked, sockets closed with `4401`. Typical use: a back end disables a user in Cognito (`AdminDisableUser`, `AdminUserGlobalSignOut`) and calls this, so open tabs and sockets end at once.
+         */
+        delete: operations["endUserSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -231,7 +271,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Prometheus text exposition (see the README, "Observability"). Absent (`404`) with `METRICS_ENABLED=false`; asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set. Keep it off the internet.
+         * @description Prometheus text exposition (see docs/observability.md). With `INTERNAL_PORT` set, served on the internal listener only (`404` on the public port). Absent (`404`) with `METRICS_ENABLED=false`; asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set. Keep it off the internet.
          */
         get: operations["metrics"];
         put?: never;
@@ -308,6 +348,8 @@ export interface components {
             code: components["schemas"]["ErrorCode"];
             /** @description Echo of the request id (`X-Request-Id`). */
             requestId?: string;
+            /** @description `step_up_required` only: where to send the browser to sign in again (`/auth/login?prompt=login&max_age=…&returnTo=…`). */
+            loginUrl?: string;
         } & {
             [key: string]: unknown;
         };
@@ -327,6 +369,11 @@ export interface components {
         /** @description The signed-in user's live sessions. */
         SessionListResponse: {
             sessions: components["schemas"]["SessionInfo"][];
+        };
+        /** @description The user's sessions are gone: refresh tokens revoked, sockets closed with 4401. */
+        AdminEndSessionsResponse: {
+            /** @description Sessions ended (on every instance). */
+            ended: number;
         };
         /** @description `{"everywhere": true}` ends every session of the user, this one included. */
         LogoutRequest: {
@@ -370,7 +417,7 @@ export interface components {
                 };
             };
         };
-        /** @description `unauthenticated`: Sign-in required; `session_expired`: Session expired; `invalid_token`: Invalid bearer token */
+        /** @description `unauthenticated`: Sign-in required; `step_up_required`: A recent sign-in is required; `session_expired`: Session expired; `invalid_token`: Invalid bearer token */
         ApiProblem401: {
             headers: {
                 /** @description The request id (the caller's, when sane, else generated); also in the log line. */
@@ -380,7 +427,7 @@ export interface components {
             content: {
                 "application/problem+json": components["schemas"]["ProblemDetails"] & {
                     /** @enum {unknown} */
-                    code?: "unauthenticated" | "session_expired" | "invalid_token";
+                    code?: "unauthenticated" | "step_up_required" | "session_expired" | "invalid_token";
                 };
             };
         };
@@ -666,6 +713,10 @@ export interface operations {
                 "X-Forwarded-Method"?: string;
                 /** @description The original request's method, when X-Forwarded-Method is absent. */
                 "X-Original-Method"?: string;
+                /** @description The original request target (Traefik; nginx may set it too). */
+                "X-Forwarded-Uri"?: string;
+                /** @description The original request target (nginx). */
+                "X-Original-URI"?: string;
                 /** @description Needed with the session cookie when the original method is not GET, HEAD or OPTIONS. */
                 "X-CSRF"?: "1";
                 /** @description Your request id (1–128 of `A-Z a-z 0-9 _ . : -`); anything else is replaced by a generated one. */
@@ -681,11 +732,11 @@ export interface operations {
                 headers: {
                     /** @description `Bearer <access token>`, refreshed first when it expires soon. */
                     Authorization?: string;
-                    /** @description `cognito:username`, else `sub`. */
+                    /** @description `cognito:username`, else `sub`. Always present. */
                     "X-Auth-Request-User"?: string;
-                    /** @description The email, when known. */
+                    /** @description The email when the IdP verified it (`email_verified: true`), else empty. Always present. */
                     "X-Auth-Request-Email"?: string;
-                    /** @description The `cognito:groups`, comma-separated. */
+                    /** @description The `cognito:groups`, comma-separated; empty for none. Always present. */
                     "X-Auth-Request-Groups"?: string;
                     /** @description Always `no-store`. */
                     "Cache-Control"?: "no-store";
@@ -694,6 +745,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `bad_request`: Bad request */
+            400: {
+                headers: {
+                    /** @description The request id (the caller's, when sane, else generated); also in the log line. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        code?: "bad_request";
+                    };
+                };
             };
             /** @description `unauthenticated`: Sign-in required; `session_expired`: Session expired; `invalid_token`: Invalid bearer token */
             401: {
@@ -720,6 +785,90 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
                         code?: "csrf_header_missing";
+                    };
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    /** @description The request id (the caller's, when sane, else generated); also in the log line. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `idp_unavailable`: Identity provider unavailable; `session_store_unavailable`: Session store unavailable */
+            503: {
+                headers: {
+                    /** @description The request id (the caller's, when sane, else generated); also in the log line. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        code?: "idp_unavailable" | "session_store_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    backchannelLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @description The logout token (JWT). */
+                    logout_token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The sessions it names have ended (or there were none). */
+            200: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The logout token was refused (as the spec asks: an OAuth-style error body, not problem+json). */
+            400: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        error: "invalid_request";
+                        error_description?: string;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: Payload too large */
+            413: {
+                headers: {
+                    /** @description The request id (the caller's, when sane, else generated); also in the log line. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
                     };
                 };
             };
@@ -1347,6 +1496,104 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"] & {
                         /** @enum {unknown} */
                         code?: "session_store_unavailable" | "idp_unavailable" | "shutting_down";
+                    };
+                };
+            };
+        };
+    };
+    endUserSessions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your request id (1–128 of `A-Z a-z 0-9 _ . : -`); anything else is replaced by a generated one. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /** @description The user's `sub`. */
+                sub: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many sessions ended. */
+            200: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminEndSessionsResponse"];
+                };
+            };
+            /** @description `bad_request`: Bad request */
+            400: {
+                headers: {
+                    /** @description The request id (the caller's, when sane, else generated); also in the log line. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        code?: "bad_request";
+                    };
+                };
+            };
+            /** @description `unauthenticated`: Sign-in required; `invalid_token`: Invalid bearer token */
+            401: {
+                headers: {
+                    /** @description The request id (the caller's, when sane, else generated); also in the log line. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        code?: "unauthenticated" | "invalid_token";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden */
+            403: {
+                headers: {
+                    /** @description The request id (the caller's, when sane, else generated); also in the log line. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    /** @description The request id (the caller's, when sane, else generated); also in the log line. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `idp_unavailable`: Identity provider unavailable; `session_store_unavailable`: Session store unavailable */
+            503: {
+                headers: {
+                    /** @description The request id (the caller's, when sane, else generated); also in the log line. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"] & {
+                        /** @enum {unknown} */
+                        code?: "idp_unavailable" | "session_store_unavailable";
                     };
                 };
             };
