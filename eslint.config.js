@@ -1,8 +1,10 @@
 // One lint configuration for every workspace (flat config, typescript-eslint).
 import js from '@eslint/js';
 import globals from 'globals';
+import boundaries from 'eslint-plugin-boundaries';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+import { API_LAYERS } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/test/.generated/**', '**/.turbo/**', '**/coverage/**', '**/cdk.out/**', '**/test-artifacts/**'] },
@@ -29,5 +31,30 @@ export default tseslint.config(
   {
     files: ['**/scripts/**', '**/bench/**', '**/e2e/**', '**/examples/**', '**/cli.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // apps/api: one direction of dependencies (eslint.layers.js, docs/adr/0008-layers.md)
+    files: ['apps/api/src/**/*.ts'],
+    ignores: ['apps/api/src/**/*.test.ts'],
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { typescript: { project: 'apps/api/tsconfig.json' } },
+      // one element per layer, matched on whole file paths (mode 'full': several layers still share a folder)
+      'boundaries/elements': API_LAYERS.map(({ type, files }) => ({ type, pattern: files, mode: 'full' })),
+      'boundaries/legacy-warnings': false,
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          policies: API_LAYERS.map(({ type }, rank) => ({
+            from: { element: { type } },
+            allow: { to: { element: { types: { anyOf: API_LAYERS.slice(0, rank + 1).map((l) => l.type) } } } },
+          })),
+        },
+      ],
+      'boundaries/no-unknown-files': 'error',
+    },
   },
 );

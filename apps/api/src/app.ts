@@ -14,6 +14,7 @@ import { AppError } from './http/errors.js';
 import { sendProblem } from './http/problem.js';
 import { echoRequestIdNow, requestLogger } from './http/request-log.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
+import { isApiTarget } from './observability/route-group.js';
 import { handleForwardAuth, isForwardAuthPath } from './auth/forward-auth.js';
 import { handleUpgrade } from './live/upgrade-handler.js';
 import { handleApi } from './proxy/api-handler.js';
@@ -77,7 +78,7 @@ export function createApp(deps: Deps): App {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     logRequest(req, res);
     const url = req.url ?? '/';
-    if (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) return fast(handleApi, req, res);
+    if (isApiTarget(url)) return fast(handleApi, req, res);
     // `/auth/check` answers with an access token: never on the public port (Express answers 404)
     if (url === '/session' || url.startsWith('/session?')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(res, 'method_not_allowed', undefined, { allow: 'GET, HEAD' });

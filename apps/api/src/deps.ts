@@ -213,10 +213,15 @@ function startLiveSessionChecks(deps: Deps): void {
   deps.sessionEnds.start().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'session-end channel: subscribe failed'));
   const isLive = async (sid: string) => {
     const current = await deps.tokens.read(sid);
-    const live = current !== undefined && current.record.sessionExpiresAt > nowSeconds() && !deps.activity.isIdle(current);
+    if (current === undefined || current.record.sessionExpiresAt <= nowSeconds() || deps.activity.isIdle(current)) return false;
+    // an open socket keeps its session in use: its token is refreshed as a call would refresh it, so
+    // the policy is judged on what the IdP says now, not on an expired token nobody renews
+    const fresh = await deps.refresher.ensureFresh(sid, current);
+    if (fresh.kind === 'none' || (fresh.kind === 'error' && fresh.code === 'session_expired')) return false;
+    const record = fresh.kind === 'fresh' ? fresh.current.record : current.record; // IdP down: judge what we have
     // at least every sweep, whatever pub/sub missed: a session removed from a group loses its sockets (4403)
-    if (live) deps.live.enforcePolicy(sid, (route) => sessionRefusal(route, current.record));
-    return live;
+    deps.live.enforcePolicy(sid, (route) => sessionRefusal(route, record));
+    return true;
   };
   let running = false;
   deps.liveSweep.timer = setInterval(() => {

@@ -111,6 +111,19 @@ describe('POST /auth/backchannel-logout', () => {
   });
 });
 
+describe('when the IdP cannot be reached', () => {
+  it("answers 503, not 400, so the IdP sends the logout again (its keys are out of reach, not the token's fault)", async () => {
+    const lonely = await startBff({ issuer: `http://127.0.0.1:${await freePort()}/local-1_Emulator`, keyPrefix: testPrefix() });
+    try {
+      const res = await send(lonely, await logoutToken());
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ code: 'idp_unavailable' });
+    } finally {
+      await lonely.close();
+    }
+  });
+});
+
 describe("the emulator's own back-channel logout (oidc-provider's feature)", () => {
   it('records the ID token’s sid at sign-in, and a logout from the IdP ends those sessions on both instances', async () => {
     // the emulator's issuer must be known before the BFFs start, and their receiver before it starts

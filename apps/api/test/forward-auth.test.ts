@@ -100,6 +100,7 @@ describe('GET /auth/check', () => {
       [{ 'x-forwarded-method': 'PATCH', 'x-original-method': 'GET' }, 'GET'], // an unsafe one wins, whichever names it
       // ingress-nginx sets only X-Original-Method and passes the client's X-Forwarded-Method through
       [{ 'x-forwarded-method': 'GET', 'x-original-method': 'POST' }, 'GET'],
+      [{ 'x-forwarded-method': 'GET' }, 'POST'], // the check's own method counts too
     ] as const) {
       const refused = await check({ cookie: alice, ...headers }, method);
       expect(refused.status).toBe(403);

@@ -55,7 +55,7 @@ describe("an upstream's CORS grant", () => {
 });
 
 describe("forward auth's headers written by a caller", () => {
-  it('never reach an upstream: no X-Auth-Request-*, X-Original-*, X-Forwarded-Uri or X-Forwarded-Method', async () => {
+  it('never reach an upstream: no X-Auth-Request-*, X-Original-*, X-Forwarded-*, Remote-*, nor any of them spelt with underscores', async () => {
     const forged = {
       'x-auth-request-user': 'alice',
       'x-auth-request-groups': 'admins',
@@ -66,6 +66,16 @@ describe("forward auth's headers written by a caller", () => {
       'x-original-url': '/admin',
       'x-forwarded-uri': '/admin',
       'x-forwarded-method': 'GET',
+      // CGI/WSGI/Rack read an underscore spelling as the dash one
+      x_auth_request_groups: 'admins',
+      X_Original_URI: '/admin',
+      // other proxies' identity headers: oauth2-proxy, Authelia, Apache
+      'x-forwarded-user': 'alice',
+      'x-forwarded-groups': 'admins',
+      'x-forwarded-access-token': 'eyJforged',
+      'remote-user': 'alice',
+      'remote-groups': 'admins',
+      'x-remote-user': 'alice',
     };
     const res = await fetch(`${bff.url}/api/whoami`, { headers: { cookie: bob, 'x-csrf': '1', 'x-request-marker': 'kept', ...forged } });
     expect(res.status).toBe(200);

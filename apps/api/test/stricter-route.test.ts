@@ -66,6 +66,10 @@ describe('a signed-in non-admin cannot reach an admins-only child route through 
     ['an encoded slash, on a WSGI server that decodes it', 'wsgi', '/api/py/admin%2Fsecret', '/admin%2Fsecret'],
     ['a lower-case encoded slash', 'wsgi', '/api/py/admin%2fsecret', '/admin%2fsecret'],
     ['a double-encoded slash', 'wsgi', '/api/py/admin%252Fsecret', undefined],
+    ['a dotless i, on a router that folds Unicode case', 'wsgi', '/api/py/adm%C4%B1n/secret', '/adm%C4%B1n/secret'],
+    ['a dotted capital I', 'wsgi', '/api/py/ADM%C4%B0N/secret', '/ADM%C4%B0N/secret'],
+    ['a fullwidth slash (NFKC makes it /)', 'wsgi', '/api/py/%EF%BC%8Fadmin/secret', undefined],
+    ['an encoded ? (a server that decodes the whole target, then splits it)', 'wsgi', '/api/py/admin%3F/secret', undefined],
     ['a ;param, on a servlet container that cuts it', 'servlet', '/api/java/admin;x/secret', '/admin;x/secret'],
     ['a trailing dot, on a server that drops it (IIS)', 'servlet', '/api/java/admin./secret', '/admin./secret'],
     ['an encoded trailing dot', 'servlet', '/api/java/admin%2e/secret', '/admin./secret'],
@@ -110,6 +114,7 @@ describe('WebSocket upgrades and forward auth get the same answer', () => {
     expect(await handshake('/api/live/ADMIN')).toBe(403);
     expect(await handshake('/api/live/admin%2Fx')).toBe(400);
     expect(await handshake('/api/live/admin;x')).toBe(400);
+    expect(await handshake('/api/live/adm%C4%B1n')).toBe(400);
     expect(ws.sockets).toHaveLength(0);
   });
 
@@ -118,6 +123,7 @@ describe('WebSocket upgrades and forward auth get the same answer', () => {
     expect((await check('/api/py/admin%2Fsecret')).status).toBe(400);
     expect((await check('/api/admin;x/secret')).status).toBe(400);
     expect((await fetch(`${bff.internalUrl}/auth/check/api/admin./x`, { headers: { cookie: bob } })).status).toBe(400); // Envoy's path_prefix
+    expect((await check('http://app.example/api/py/admin%2Fsecret')).status).toBe(400); // absolute form: judged by its path
     expect((await check('/app/orders?x=1')).status).toBe(200);
   });
 });

@@ -113,6 +113,25 @@ describe('a socket whose session loses the route’s group', () => {
   });
 });
 
+describe('a socket whose session makes no calls', () => {
+  it('is refreshed by the periodic check, and closed with 4403 once the refreshed token lacks the group', async () => {
+    const shortIdp = await spawnEmulator({ port: 0, accessTokenTtlSeconds: 2 });
+    const bff = await startBff({ issuer: shortIdp.issuer, keyPrefix: testPrefix(), env: { API_ROUTES: routes() }, deps: { liveSweepIntervalMs: 300 } });
+    try {
+      const { cookie } = await signInAs(bff, 'alice');
+      const admin = await open(bff, '/api/live/admin', { cookie });
+      await shortIdp.setGroups('alice', ['readers']);
+      const grantsBefore = (await shortIdp.stats()).grants.refresh_token;
+      // no HTTP call at all: only the sweep can notice, by refreshing the expiring token
+      expect(await within(admin.closed, 5_000)).toMatchObject({ code: 4403 });
+      expect((await shortIdp.stats()).grants.refresh_token).toBeGreaterThan(grantsBefore);
+    } finally {
+      await bff.close();
+      await shortIdp.stop();
+    }
+  });
+});
+
 describe('MAX_WEBSOCKETS_PER_SESSION', () => {
   it('refuses a session its fourth socket with 429 (three allowed), counting handshakes under way, while another session still connects', async () => {
     const bff = await startBff({ issuer: idp.issuer, keyPrefix: testPrefix(), env: { API_ROUTES: routes(), MAX_WEBSOCKETS_PER_SESSION: '3' } });

@@ -1,9 +1,18 @@
 import { Router } from 'express';
-import type { Deps } from '../deps.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Redis } from '../redis/client.js';
 import { BACKCHANNEL_LOGOUT_BODY_LIMIT_BYTES } from '../auth/backchannel-logout.js';
 import { limitBody } from './body-limit.js';
 import { rateLimit } from './rate-limit.js';
 import { RateLimiter } from './rate-limiter.js';
+
+/** What the auth routes' guards need: the rate limit, its Redis, a logger. */
+export interface AuthGuardDeps {
+  config: Pick<Config, 'rateLimitAuthPerMinute' | 'redisKeyPrefix'>;
+  redis: Redis;
+  logger: Logger;
+}
 
 /** No auth route but back-channel logout needs more: `POST /auth/logout` may carry `{"everywhere": true}`, the others nothing. */
 export const AUTH_BODY_LIMIT_BYTES = 1024;
@@ -15,7 +24,7 @@ const RATE_WINDOW_MS = 60_000;
  * Redis so they hold across instances. `/api/*` and `/session` are deliberately not limited: they
  * run ahead of Express with one Redis round trip (docs/adr/0003), and an extra one would halve it.
  */
-export function authGuards(deps: Deps): Router {
+export function authGuards(deps: AuthGuardDeps): Router {
   const router = Router();
   const small = limitBody(AUTH_BODY_LIMIT_BYTES);
   const logoutToken = limitBody(BACKCHANNEL_LOGOUT_BODY_LIMIT_BYTES);

@@ -1,8 +1,16 @@
 import { Router } from 'express';
 import type { AdminEndSessionsResponse } from '@app/shared-types';
-import type { Deps } from '../deps.js';
+import type { BearerVerifier } from '../auth/bearer-verifier.js';
+import type { Config } from '../config.js';
+import type { SessionEndingDeps } from '../session/session-ending.js';
 import { sendJson, sendProblem } from '../http/problem.js';
 import { endSessionsOf } from '../session/session-ending.js';
+
+/** What the admin route needs: its settings and verifier, and the session ending. */
+export interface AdminDeps extends SessionEndingDeps {
+  config: Pick<Config, 'admin'>;
+  adminBearer?: Pick<BearerVerifier, 'verify'>;
+}
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 // a Cognito `sub` is a UUID; other IdPs' subjects are opaque strings: printable ASCII, bounded
@@ -16,7 +24,7 @@ const SUBJECT = /^[\x21-\x7e]{1,255}$/;
  * Not mounted without `ADMIN_SCOPE`.
  * @see ../../../../shared/docs/contract.md ("Ending sessions from outside, and step-up")
  */
-export function adminRoutes(deps: Deps): Router {
+export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
   const admin = deps.config.admin;
   const verifier = deps.adminBearer;

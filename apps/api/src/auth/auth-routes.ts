@@ -1,7 +1,13 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Session } from 'express-session';
 import type { AuthErrorCode, LogoutResponse } from '@app/shared-types';
-import type { Deps } from '../deps.js';
+import type { Config } from '../config.js';
+import type { ActiveSessions } from '../observability/active-sessions.js';
+import type { SessionActivity } from '../session/session-activity.js';
+import type { SessionEndingDeps } from '../session/session-ending.js';
+import type { UserSessionIndex } from '../session/user-sessions.js';
+import type { TokenStore } from '../tokens/token-store.js';
+import type { OidcClient } from './oidc-client.js';
 import { AppError } from '../http/errors.js';
 import { requireCsrfHeader } from '../http/csrf.js';
 import { clearedCookie, readSessionId } from '../session/cookie.js';
@@ -17,11 +23,22 @@ import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending 
 import { safeReturnTo } from './return-to.js';
 import { signInParameters } from './sign-in-parameters.js';
 
+/** What sign-in and sign-out need: the IdP, the token store, the user index, activity, the session count. */
+export interface AuthRoutesDeps extends Omit<SessionEndingDeps, 'tokens' | 'oidc' | 'userSessions'> {
+  config: Config;
+  cookieName: string;
+  oidc: SessionEndingDeps['oidc'] & Pick<OidcClient, 'buildAuthorizationUrl' | 'authorizationCodeGrant' | 'buildEndSessionUrl'>;
+  tokens: SessionEndingDeps['tokens'] & Pick<TokenStore, 'create'>;
+  userSessions: SessionEndingDeps['userSessions'] & Pick<UserSessionIndex, 'register'>;
+  activity: Pick<SessionActivity, 'initial'>;
+  activeSessions: Pick<ActiveSessions, 'started'>;
+}
+
 /** Clock skew allowed between the IdP's `auth_time` and this instance when a sign-in asked for `max_age`. */
 const MAX_AGE_SKEW_SECONDS = 5;
 
 /** `/auth/login`, `/auth/callback` (need express-session) and `/auth/logout` (does not). */
-export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Router {
+export function authRoutes(deps: AuthRoutesDeps, sessionMiddleware: RequestHandler): Router {
   const router = Router();
   router.get('/auth/login', sessionMiddleware, (req, res) => login(deps, req, res));
   router.get('/auth/callback', sessionMiddleware, (req, res) => callback(deps, req, res));
@@ -29,7 +46,7 @@ export function authRoutes(deps: Deps, sessionMiddleware: RequestHandler): Route
   return router;
 }
 
-async function login(deps: Deps, req: Request, res: Response) {
+async function login(deps: AuthRoutesDeps, req: Request, res: Response) {
   const parameters = signInParameters(req.query);
   const maxAge = parameters.max_age === undefined ? undefined : Number(parameters.max_age);
   const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl), Date.now(), maxAge);
@@ -42,7 +59,7 @@ async function login(deps: Deps, req: Request, res: Response) {
   res.set('cache-control', 'no-store').redirect(302, url.toString());
 }
 
-async function callback(deps: Deps, req: Request, res: Response) {
+async function callback(deps: AuthRoutesDeps, req: Request, res: Response) {
   const fail = (code: AuthErrorCode) => res.set('cache-control', 'no-store').redirect(302, `/?authError=${code}`);
   const { match: tx, rest } = takePending(req.session.logins, req.query.state);
   if (!tx) return fail('invalid_callback');
@@ -88,7 +105,7 @@ async function callback(deps: Deps, req: Request, res: Response) {
   res.set('cache-control', 'no-store').set('location', safeReturnTo(tx.returnTo, deps.config.publicUrl)).status(302).end();
 }
 
-async function logout(deps: Deps, req: Request, res: Response) {
+async function logout(deps: AuthRoutesDeps, req: Request, res: Response) {
   const { everywhere = false } = parseLogoutOptions(req.body);
   const sid = readSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecrets);
   const current = sid ? await deps.tokens.read(sid) : undefined;

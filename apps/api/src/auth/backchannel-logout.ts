@@ -1,8 +1,11 @@
 import express, { Router } from 'express';
-import type { Deps } from '../deps.js';
+import type { SessionEndingDeps } from '../session/session-ending.js';
 import { sendJson, sendProblem } from '../http/problem.js';
 import { endSessionsOf } from '../session/session-ending.js';
 import type { LogoutTokenVerifier } from './logout-token.js';
+
+/** What back-channel logout needs: the session ending (and its logger). */
+export type BackchannelLogoutDeps = SessionEndingDeps;
 
 /** A logout token is a signed JWT of a few hundred bytes to a few kB; the form body is bounded well above it. */
 export const BACKCHANNEL_LOGOUT_BODY_LIMIT_BYTES = 16 * 1024;
@@ -16,7 +19,7 @@ export const BACKCHANNEL_LOGOUT_BODY_LIMIT_BYTES = 16 * 1024;
  * Cognito sends none of these; most other OpenID providers can.
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  */
-export function backchannelLogoutRoutes(deps: Deps, verifier: LogoutTokenVerifier): Router {
+export function backchannelLogoutRoutes(deps: BackchannelLogoutDeps, verifier: LogoutTokenVerifier): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: BACKCHANNEL_LOGOUT_BODY_LIMIT_BYTES, parameterLimit: 10 });
   router.post('/auth/backchannel-logout', form, async (req, res) => {

@@ -1,10 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRoute } from '@app/shared-types';
-import type { Deps } from '../deps.js';
+import type { Config } from '../config.js';
+import type { AccessDeps } from '../routing/access.js';
+import type { RouteTable } from '../routing/route-table.js';
 import { sendProblem } from '../http/problem.js';
 import { lenientReading } from '../proxy/request-target.js';
 import { authorize, type CallerIdentity } from '../routing/access.js';
 import { clearedCookie } from '../session/cookie.js';
+
+/** What forward auth needs: the access policy and the route table (for the original URI). */
+export interface ForwardAuthDeps extends AccessDeps {
+  routes: Pick<RouteTable, 'resolve'>;
+  config: AccessDeps['config'] & Config;
+}
 
 /**
  * The virtual route a forward-auth check is decided on: a `user` route without groups or scopes
@@ -26,7 +34,7 @@ export function isForwardAuthPath(url: string): boolean {
  * `401`/`403` (never a redirect: the ingress decides what a browser sees).
  * @see ../../../../docs/forward-auth.md
  */
-export async function handleForwardAuth(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleForwardAuth(deps: ForwardAuthDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.resume(); // Envoy may send the original method, with a Content-Length but no body: never wait for one
   // the same guard as /api/*: a path a lenient service would read as a stricter route's is refused;
   // every URI the request reports is checked, so a client's own header cannot stand in for the proxy's
@@ -63,7 +71,8 @@ function originalUris(req: IncomingMessage): string[] {
   }
   const url = req.url ?? '';
   if (url.startsWith('/auth/check/')) uris.push(url.slice('/auth/check'.length));
-  return uris;
+  // an absolute-form URI (`http://host/path`) is judged by its path, like any other
+  return uris.map((uri) => uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '') || '/');
 }
 
 /** True when `uri`'s path is `/api` or below it in any reading (case, encodings, `;params`, trailing dots). */
@@ -80,17 +89,16 @@ function underApi(uri: string): boolean {
 
 /**
  * The original request's method as far as CSRF goes. Every method the request reports counts
- * (`X-Forwarded-Method`, `X-Original-Method`, else the check's own): an ingress sets one of them
+ * (`X-Forwarded-Method`, `X-Original-Method` and the check's own): an ingress sets one of them
  * and may pass the client's other through (ingress-nginx sets only `X-Original-Method`), so a
  * client's own `X-Forwarded-Method: GET` must not make a `POST` look safe. An unsafe one wins.
  */
 function originalMethod(req: IncomingMessage): string {
-  const reported = [req.headers['x-forwarded-method'], req.headers['x-original-method']]
+  const reported = [req.headers['x-forwarded-method'], req.headers['x-original-method'], req.method]
     .flatMap((h) => (Array.isArray(h) ? h : h === undefined ? [] : [h]))
     .map((m) => m.trim().toUpperCase())
     .filter(Boolean);
-  if (reported.length === 0) return req.method ?? 'GET';
-  return reported.find((m) => !SAFE_METHODS.has(m)) ?? reported[0]!;
+  return reported.find((m) => !SAFE_METHODS.has(m)) ?? reported[0] ?? 'GET';
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Redis } from '../redis/client.js';
-import { isKeySetUnavailable, type IdpKeys } from './idp-keys.js';
+import { isKeySetUnavailable, type IdpKeys, type KeySet } from './idp-keys.js';
 
 /** The event a logout token must carry. @see https://openid.net/specs/openid-connect-backchannel-1_0.html#LogoutToken */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -45,12 +45,20 @@ export class LogoutTokenVerifier {
     }
     // explicit typing (section 2.4): a token typed as anything else is some other JWT
     if (header.typ !== undefined && !/^(application\/)?(logout\+jwt|jwt)$/i.test(header.typ)) return { kind: 'invalid', reason: `unexpected typ ${header.typ}` };
+    // the IdP's keys and algorithms out of reach is ours to fix, not the token's: 503, and the IdP retries
+    let keySet: KeySet;
+    let algorithms: string[];
+    try {
+      [keySet, algorithms] = await Promise.all([this.keys.keySet(), this.algorithms()]);
+    } catch {
+      return { kind: 'unavailable' };
+    }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, await this.keys.keySet(), {
+      ({ payload } = await jwtVerify(token, keySet, {
         issuer: this.issuer,
         audience: this.clientId,
-        algorithms: await this.algorithms(),
+        algorithms,
         requiredClaims: ['iat', 'jti'],
         maxTokenAge: LOGOUT_TOKEN_MAX_AGE_SECONDS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,

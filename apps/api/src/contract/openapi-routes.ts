@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import type { Deps } from '../deps.js';
+import type { Config } from '../config.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 /** `GET /openapi.json`: the OpenAPI 3.1 description, built once, with this deployment's cookie name. */
-export function openApiRoutes(deps: Pick<Deps, 'cookieName' | 'config'>): Router {
+export function openApiRoutes(deps: { cookieName: string; config: Pick<Config, 'routes'> }): Router {
   const body = JSON.stringify(buildOpenApiDocument({ cookieName: deps.cookieName, routes: deps.config.routes }));
   const router = Router();
   router.get('/openapi.json', (_req, res) => {

@@ -1,11 +1,20 @@
 import { Router } from 'express';
 import type { HealthResponse, ReadyResponse } from '../contract/schemas.js';
-import type { Deps } from '../deps.js';
+import type { OidcClient } from '../auth/oidc-client.js';
+import type { Lifecycle } from '../lifecycle.js';
+import type { Redis } from '../redis/client.js';
 import { pingRedis } from '../redis/client.js';
 import { sendJson, sendProblem } from '../http/problem.js';
 
+/** What the health routes look at: draining, the IdP's discovery, Redis. */
+export interface HealthDeps {
+  lifecycle: Pick<Lifecycle, 'draining'>;
+  oidc: Pick<OidcClient, 'ready' | 'configuration'>;
+  redis: Redis;
+}
+
 /** `/healthz` (the process runs) and `/readyz` (not shutting down, Redis answers and discovery is loaded). */
-export function healthRoutes(deps: Deps): Router {
+export function healthRoutes(deps: HealthDeps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' } satisfies HealthResponse, { 'cache-control': 'no-store' }));
   router.get('/readyz', async (_req, res) => {

@@ -4,13 +4,28 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@app/shared-types';
 import { clientBucket } from '../abuse/client-bucket.js';
-import type { Deps } from '../deps.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Forwarding } from '../proxy/forwarding.js';
+import type { AccessDeps } from '../routing/access.js';
+import type { RouteTable } from '../routing/route-table.js';
+import type { LiveConnections } from './live-connections.js';
 import { toAppError } from '../http/error-sink.js';
 import { problemBody, type ProblemMembers } from '../http/problem.js';
+import { isApiTarget } from '../observability/route-group.js';
 import { upstreamRequestHeaders } from '../proxy/headers.js';
 import { authorize, type Access } from '../routing/access.js';
 import type { RouteMatch } from '../routing/route-table.js';
 import { clearedCookie } from '../session/cookie.js';
+
+/** What a WebSocket upgrade needs: the access policy, the route table, forwarding headers, the live registry. */
+export interface UpgradeDeps extends AccessDeps {
+  routes: Pick<RouteTable, 'resolve'>;
+  forwarding: Forwarding;
+  live: Pick<LiveConnections, 'shuttingDown' | 'size' | 'reserve' | 'open' | 'maxPerKey'>;
+  logger: Logger;
+  config: AccessDeps['config'] & Config;
+}
 
 /** Response headers of the upstream's handshake never passed to the client. */
 const DROPPED_RESPONSE_HEADERS = new Set(['set-cookie', 'keep-alive', 'transfer-encoding', 'proxy-authenticate']);
@@ -28,7 +43,7 @@ const MAX_REFUSAL_BODY = 64 * 1024;
  * written on the socket before it is closed.
  * @see https://www.rfc-editor.org/rfc/rfc6455#section-4
  */
-export async function handleUpgrade(deps: Deps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+export async function handleUpgrade(deps: UpgradeDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   socket.on('error', () => undefined);
   const url = req.url ?? '/';
   const refuse = (code: ErrorCode, detail?: string, headers: Record<string, string> = {}, members?: ProblemMembers) => {
@@ -37,7 +52,7 @@ export async function handleUpgrade(deps: Deps, req: IncomingMessage, socket: Du
   };
   let routeLabel: string | undefined = undefined;
   if (deps.live.shuttingDown) return refuse('shutting_down', 'This instance is shutting down; connect again.', { 'retry-after': '1' });
-  if (url !== '/api' && !url.startsWith('/api/') && !url.startsWith('/api?')) return refuse('not_found', 'WebSockets are proxied under /api only.');
+  if (!isApiTarget(url)) return refuse('not_found', 'WebSockets are proxied under /api only.');
   if (req.method !== 'GET' || !/\bwebsocket\b/i.test(String(req.headers.upgrade ?? ''))) return refuse('bad_request', 'Only WebSocket upgrades (GET, Upgrade: websocket) are accepted.');
   const resolved = deps.routes.resolve(url);
   if (resolved.kind === 'bad_request') return refuse('bad_request', resolved.reason);
@@ -68,7 +83,7 @@ export async function handleUpgrade(deps: Deps, req: IncomingMessage, socket: Du
 }
 
 /** Opens the upstream handshake and, on `101`, hands both sockets to the live registry. */
-function connectUpstream(deps: Deps, req: IncomingMessage, client: Socket, head: Buffer, match: RouteMatch, access: Extract<Access, { kind: 'granted' }>, release: () => void): void {
+function connectUpstream(deps: UpgradeDeps, req: IncomingMessage, client: Socket, head: Buffer, match: RouteMatch, access: Extract<Access, { kind: 'granted' }>, release: () => void): void {
   const headers = upstreamRequestHeaders(req, access.token, deps.forwarding);
   headers.connection = 'Upgrade';
   headers.upgrade = 'websocket';

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import type { Deps } from '../deps.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Metrics } from './metrics.js';
 import { sendProblem } from '../http/problem.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -10,7 +12,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * with `METRICS_TOKEN` set it asks for `Authorization: Bearer <METRICS_TOKEN>`. Without a token it
  * is open, so it belongs behind the ingress (a warning says so in production).
  */
-export function metricsRoutes(deps: Pick<Deps, 'config' | 'metrics' | 'logger'>): Router {
+export function metricsRoutes(deps: { config: Pick<Config, 'metrics' | 'nodeEnv'>; metrics: Pick<Metrics, 'render'>; logger: Logger }): Router {
   const router = Router();
   const { enabled, token } = deps.config.metrics;
   if (!enabled) return router;

@@ -1,6 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ClientTokenObserver, ClientTokenSource } from '../tokens/client-token-provider.js';
-import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from '../tokens/refresh-observer.js';
+import type { ClientTokenObserver, ClientTokenSource, LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from '../tokens/refresh-observer.js';
 import { RequestHistogram, type Series } from './request-histogram.js';
 import { routeGroup, type RouteGroup } from './route-group.js';
 

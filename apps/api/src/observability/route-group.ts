@@ -1,3 +1,8 @@
+/** True for `/api`, `/api/…` and `/api?…`: the proxied API (not a look-alike such as `/apiary`). */
+export function isApiTarget(url: string): boolean {
+  return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
+}
+
 /** Coarse route of a request for metrics: a handful of values, never the raw path, so cardinality stays bounded. */
 export type RouteGroup = 'api' | 'session' | 'auth' | 'health' | 'web' | 'other';
 
@@ -6,7 +11,7 @@ export type RouteGroup = 'api' | 'session' | 'auth' | 'health' | 'web' | 'other'
  * `/metrics`); `web` is what the built web app answers (production only); anything else is `other`.
  */
 export function routeGroup(url: string, serveWeb: boolean): RouteGroup {
-  if (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) return 'api';
+  if (isApiTarget(url)) return 'api';
   const path = url.split('?', 1)[0];
   if (path === '/session' || path === '/sessions' || path?.startsWith('/sessions/')) return 'session';
   if (path?.startsWith('/auth/')) return 'auth';

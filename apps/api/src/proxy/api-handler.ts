@@ -1,10 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Deps } from '../deps.js';
+import type { Config } from '../config.js';
+import type { Tracing } from '../observability/tracing.js';
+import type { AccessDeps } from '../routing/access.js';
+import type { RouteTable } from '../routing/route-table.js';
+import type { InFlightLimiter } from './in-flight.js';
+import type { UpstreamProxy } from './upstream-proxy.js';
 import { sendProblem } from '../http/problem.js';
 import { whenClosed } from '../http/request-log.js';
 import { authorize } from '../routing/access.js';
 import { clearedCookie } from '../session/cookie.js';
 import { REFUSED_METHODS } from './request-target.js';
+
+/** What `/api/*` needs: the access policy, the route table, the in-flight limit, the upstream proxy. */
+export interface ApiHandlerDeps extends AccessDeps {
+  routes: Pick<RouteTable, 'resolve'>;
+  inFlight: Pick<InFlightLimiter, 'acquire' | 'max'>;
+  upstream: Pick<UpstreamProxy, 'forward'>;
+  tracing: AccessDeps['tracing'] & Pick<Tracing, 'upstreamCall'>;
+  config: AccessDeps['config'] & Config;
+}
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
@@ -13,7 +27,7 @@ const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
  * calling and with which token, take an in-flight slot for the caller, then stream to the route's
  * upstream with the route's timeout.
  */
-export async function handleApi(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleApi(deps: ApiHandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (REFUSED_METHODS.has(req.method ?? '')) {
     return sendProblem(res, 'method_not_allowed', `${req.method} is never forwarded.`, { allow: ALLOWED_METHODS });
   }

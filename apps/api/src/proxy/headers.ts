@@ -35,16 +35,23 @@ const REQUEST_DROPPED = new Set<string>([
   'x-forwarded-method',
 ]);
 /**
- * Header families never forwarded, by prefix: `X-Auth-Request-*` (forward auth's user headers) and
- * `X-Original-*` (nginx's original URI and method).
+ * Header families never forwarded, by prefix: `X-Auth-Request-*` (forward auth's user headers),
+ * `X-Original-*` (nginx's original URI and method), `X-Forwarded-*` (the BFF builds its own, and
+ * oauth2-proxy's `X-Forwarded-User/-Groups/-Email/-Access-Token` say who the user is), and the
+ * `Remote-*` / `X-Remote-*` identity headers of Authelia and Apache.
  */
-const REQUEST_DROPPED_PREFIXES = ['x-auth-request-', 'x-original-'];
+const REQUEST_DROPPED_PREFIXES = ['x-auth-request-', 'x-original-', 'x-forwarded-', 'x-remote-', 'remote-'];
 
-/** True for a request header the upstream never gets from the caller. */
+/**
+ * True for a request header the upstream never gets from the caller. A name with `_` is dropped
+ * too (nginx's default): CGI, WSGI and Rack servers read `X_Auth_Request_User` exactly as
+ * `X-Auth-Request-User`, so an underscore spelling would slip past every rule above.
+ */
 function droppedRequestHeader(name: string): boolean {
-  if (REQUEST_DROPPED.has(name)) return true;
-  // most names do not start with `x-`: one character compare before the prefix scan
-  return name.charCodeAt(0) === 0x78 && REQUEST_DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix));
+  if (REQUEST_DROPPED.has(name) || name.includes('_')) return true;
+  const first = name.charCodeAt(0);
+  // most names start with neither `x` nor `r`: one character compare before the prefix scan
+  return (first === 0x78 || first === 0x72) && REQUEST_DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 /**
  * Never passed back to the browser: hop-by-hop headers, CORS grants and every `Set-Cookie`. The BFF owns the

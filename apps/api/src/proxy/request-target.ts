@@ -43,6 +43,8 @@ function climbs(path: string): boolean {
   let current = path;
   for (let round = 0; round < 4; round++) {
     if (DOT_SEGMENT.test(current) || CONTROL.test(current)) return true;
+    // a compatibility character can become a dot, slash or backslash (`‥`, `．`, `／`, `＼`) in an upstream's NFKC
+    if (!ASCII.test(current) && (DOT_SEGMENT.test(foldCase(current)) || CONTROL.test(foldCase(current)))) return true;
     if (!current.includes('%')) return false;
     let decoded: string;
     try {
@@ -58,11 +60,12 @@ function climbs(path: string): boolean {
 
 /**
  * The path as the most lenient upstream could read it (contract: "No way around a stricter route"):
- * percent-decoded until stable (`%2F`, `%5C`, `%252F` included), `\` read as `/`, `;params` cut from
- * each segment (Tomcat, Jetty), trailing dots and spaces cut from each segment (IIS), repeated
- * slashes collapsed, and case folded (case-insensitive routers; NFKC first, so a compatibility
- * character such as the Kelvin sign folds like the letter it stands for). Takes a path that
- * {@link parseRequestTarget} accepted.
+ * percent-decoded until stable (`%2F`, `%5C`, `%252F` included), folded as the loosest router
+ * compares (NFKC, and any case: `ı`, `İ`, `ſ`, `K` and fullwidth letters land on ASCII), cut at a
+ * decoded `?` or `#` (servers that decode the whole target before splitting it), `\` read as `/`,
+ * `;params` cut from each segment (Tomcat, Jetty), trailing dots and spaces cut from each segment
+ * (IIS), repeated slashes collapsed. The folding runs first: it can itself make slashes, dots and
+ * semicolons (`／`, `．`, `；`). Takes a path that {@link parseRequestTarget} accepted.
  */
 export function lenientReading(path: string): string {
   let decoded = path;
@@ -74,17 +77,31 @@ export function lenientReading(path: string): string {
       break;
     }
   }
-  const segments = decoded.replaceAll('\\', '/').split('/');
+  const folded = ASCII.test(decoded) ? decoded.toLowerCase() : foldCase(decoded);
+  const cut = folded.search(/[?#]/);
+  const segments = (cut === -1 ? folded : folded.slice(0, cut)).replaceAll('\\', '/').split('/');
   let out = '';
   for (const segment of segments) {
     const semicolon = segment.indexOf(';');
-    const kept = (semicolon === -1 ? segment : segment.slice(0, semicolon)).replace(/[. ]+$/, '');
+    const kept = (semicolon === -1 ? segment : segment.slice(0, semicolon)).replace(/[.\s]+$/, '');
     if (kept) out += `/${kept}`;
   }
-  return (out || '/').normalize('NFKC').toLowerCase();
+  return out || '/';
 }
 
-/** True when {@link lenientReading} could differ from the path lower-cased: it holds `%` or `;`, or a segment ends with `.` (a raw space is refused before). */
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, controls included
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * Every way a router might compare text, folded into one: compatibility forms (NFKD, marks
+ * dropped, then NFKC) and case both ways (`ı`.toUpperCase() is `I`, `İ` lower-cases to `i` in
+ * Java, `ß` upper-cases to `SS`), so whatever of it lands on ASCII does so here.
+ */
+function foldCase(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+/** True when {@link lenientReading} could differ from the path lower-cased: it holds `%` or `;`, or a segment ends with `.` (a raw space or non-ASCII character is refused before). */
 export function mayReadDifferently(path: string): boolean {
   return /[%;]|\.(\/|$)/.test(path);
 }

@@ -13,12 +13,13 @@ describe('CommandDeadlines', () => {
   });
 
   it('passes answers and errors through, and a late command still gets its own full timeout', async () => {
-    const deadlines = new CommandDeadlines(150, 10);
+    // margins of 200 ms or more either way: the test must hold on a loaded 2-core machine
+    const deadlines = new CommandDeadlines(800, 10);
     await expect(deadlines.track(Promise.resolve('v'))).resolves.toBe('v');
     await expect(deadlines.track(Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    const slow = deadlines.track(new Promise((r) => setTimeout(() => r('late but in time'), 100)));
-    await new Promise((r) => setTimeout(r, 80));
-    const second = deadlines.track(new Promise((r) => setTimeout(() => r('second'), 120))); // answers 200 ms after the first began
+    const slow = deadlines.track(new Promise((r) => setTimeout(() => r('late but in time'), 500)));
+    await new Promise((r) => setTimeout(r, 400));
+    const second = deadlines.track(new Promise((r) => setTimeout(() => r('second'), 600))); // answers ~1,000 ms after the first began, past its deadline
     await expect(slow).resolves.toBe('late but in time');
     await expect(second).resolves.toBe('second');
   });

@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiRoute, ErrorCode } from '@app/shared-types';
 import { clientBucket } from '../abuse/client-bucket.js';
-import type { Deps } from '../deps.js';
+import type { BearerVerifier } from '../auth/bearer-verifier.js';
+import type { Config } from '../config.js';
+import type { Tracing } from '../observability/tracing.js';
+import type { SessionLookupDeps } from '../session/session-lookup.js';
+import type { ClientTokenProvider } from '../tokens/client-token-provider.js';
+import type { RefreshCoordinator } from '../tokens/refresh-coordinator.js';
 import { hasCsrfHeader } from '../http/csrf.js';
 import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN, traceOf } from '../observability/tracing.js';
 import { lookupSession } from '../session/session-lookup.js';
@@ -10,6 +15,19 @@ import { safeReturnTo } from '../auth/return-to.js';
 import type { ProblemMembers } from '../http/problem.js';
 import { bearerClaims, sessionClaims, type CallerClaims } from './claims.js';
 import { policyRefusal } from './policy.js';
+
+/**
+ * What the access policy needs, and nothing more: the bearer verifier, the session lookup, the
+ * refresher, the BFF's own client tokens, tracing, the client's address and the public origin.
+ */
+export interface AccessDeps extends SessionLookupDeps {
+  bearer: Pick<BearerVerifier, 'verify'>;
+  refresher: Pick<RefreshCoordinator, 'usableNow' | 'ensureFresh'>;
+  clientTokens: Pick<ClientTokenProvider, 'get'>;
+  tracing: Pick<Tracing, 'enabled' | 'child'>;
+  clientIp: (req: IncomingMessage) => string;
+  config: SessionLookupDeps['config'] & Pick<Config, 'publicUrl'>;
+}
 
 /** Who a granted call is made for: what the forward-auth headers and the logs may say of them. */
 export interface CallerIdentity {
@@ -64,7 +82,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * @see ../../../../shared/docs/contract.md ("Several upstream APIs: the route table")
  */
 export async function authorize(
-  deps: Deps,
+  deps: AccessDeps,
   req: IncomingMessage,
   route: ApiRoute,
   csrf: CsrfRule = { kind: 'header' },
@@ -101,7 +119,7 @@ export async function authorize(
 }
 
 /** The caller behind the request's credentials, or why it cannot be known (a denial to answer). */
-async function identify(deps: Deps, req: IncomingMessage, route: ApiRoute, csrf: CsrfRule, res?: ServerResponse): Promise<Caller | Extract<Access, { kind: 'denied' }>> {
+async function identify(deps: AccessDeps, req: IncomingMessage, route: ApiRoute, csrf: CsrfRule, res?: ServerResponse): Promise<Caller | Extract<Access, { kind: 'denied' }>> {
   const authorization = req.headers.authorization;
   if (authorization !== undefined) {
     const token = BEARER.exec(authorization)?.[1];
@@ -148,7 +166,7 @@ function stepUpRefusal(maxAgeSeconds: number, authTime: number | undefined): str
  * (`prompt=login`) and to vouch for it (`max_age`, checked again at the callback), and the user
  * comes back to the page that made the call (its same-origin `Referer`, else `/`).
  */
-function stepUpLoginUrl(deps: Deps, req: IncomingMessage, maxAgeSeconds: number): string {
+function stepUpLoginUrl(deps: AccessDeps, req: IncomingMessage, maxAgeSeconds: number): string {
   const referer = req.headers.referer;
   let back = '/';
   if (referer && URL.canParse(referer)) {
@@ -159,7 +177,7 @@ function stepUpLoginUrl(deps: Deps, req: IncomingMessage, maxAgeSeconds: number)
   return `/auth/login?${query.toString()}`;
 }
 
-async function clientToken(deps: Deps, req: IncomingMessage, route: ApiRoute, caller: string, identity?: CallerIdentity): Promise<Access> {
+async function clientToken(deps: AccessDeps, req: IncomingMessage, route: ApiRoute, caller: string, identity?: CallerIdentity): Promise<Access> {
   const result = await deps.clientTokens.get(route.scopes ?? [], traceOf(req));
   if (result.kind === 'token') return { kind: 'granted', token: result.token, caller, ...(identity ? { identity } : {}) };
   if (result.code === 'client_grant_rejected') {
@@ -188,12 +206,12 @@ function sessionIdentity(record: TokenRecord): CallerIdentity {
 }
 
 /** The in-flight key of a caller nobody signed in: its address, as far as `TRUST_PROXY` believes it (only computed when needed: it walks the forwarding chain). */
-function anonymousCaller(deps: Deps, req: IncomingMessage): string {
+function anonymousCaller(deps: AccessDeps, req: IncomingMessage): string {
   // by the rate limiter's bucket: an IPv6 client holds a whole /64, so single addresses would be no limit
   return `anonymous:${clientBucket(deps.clientIp(req))}`;
 }
 
-function hasSessionCookie(deps: Deps, req: IncomingMessage): boolean {
+function hasSessionCookie(deps: AccessDeps, req: IncomingMessage): boolean {
   return req.headers.cookie?.includes(deps.cookieName) ?? false;
 }
 

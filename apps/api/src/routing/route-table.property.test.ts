@@ -9,6 +9,8 @@ import { RouteTable } from './route-table.js';
 // trailing dots dropped, empty segments gone, case folded).
 
 const WORDS = ['api', 'admin', 'Admin', 'ADMIN', 'orders', 'a', 'b', 'v1.2', 'x-y', 'live'];
+/** Spellings of route words that a folding router reads as the word: dotless/dotted i, fullwidth, long s. */
+const LOOKALIKES = ['adm%C4%B1n', 'ADM%C4%B0N', '%EF%BD%81dmin', 'order%C5%BF', 'orders%EF%BC%8Fx', 'admin%3F', 'admin%23x'];
 
 /** The most lenient reading of a path, segment by segment. */
 function lenient(path: string): string[] {
@@ -23,7 +25,10 @@ function lenient(path: string): string[] {
     if (next === decoded) break;
     decoded = next;
   }
-  return decoded
+  // the loosest comparison: compatibility forms and case both ways (dotless i, long s, Kelvin, fullwidth)
+  const folded = decoded.normalize('NFKD').replace(/\p{M}/gu, '').toUpperCase().toLowerCase().normalize('NFKC');
+  return folded
+    .split(/[?#]/)[0]!
     .replaceAll('\\', '/')
     .split('/')
     .map((s) => s.split(';')[0]!.replace(/[. ]+$/, '').toLowerCase())
@@ -67,13 +72,13 @@ const routeTable = fc
 /** A segment with a case change, a `;param`, trailing dots, or an encoded dot, or as it is. */
 const segment = fc
   .tuple(
-    fc.constantFrom(...WORDS),
+    fc.oneof(fc.constantFrom(...WORDS), fc.constantFrom(...LOOKALIKES)),
     fc.constantFrom('', ';x', ';jsessionid=1', '.', '..', '%2e', '%2E', '%252e', ' ', '%20'),
     fc.boolean(),
   )
   .map(([word, suffix, flip]) => `${flip ? word.toUpperCase() : word}${suffix}`);
 /** What joins two segments: a slash, or something a lenient upstream reads as one. */
-const separator = fc.constantFrom('/', '/', '/', '%2F', '%2f', '%5C', '%5c', '%252F', '%25252F', '//', '\\', '%2F%2F');
+const separator = fc.constantFrom('/', '/', '/', '%2F', '%2f', '%5C', '%5c', '%252F', '%25252F', '//', '\\', '%2F%2F', '%EF%BC%8F', '%EF%BC%BC');
 
 const requestPath = fc
   .tuple(fc.constantFrom('/api', '/API', '/Api', '/api;x', '/api.'), fc.array(fc.tuple(separator, segment), { maxLength: 5 }), fc.constantFrom('', '?q=1', '?next=%2Fadmin'))

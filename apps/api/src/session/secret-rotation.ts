@@ -1,8 +1,17 @@
 import type { ServerResponse } from 'node:http';
-import type { Deps } from '../deps.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
 import { errorSummary } from '../logger.js';
 import type { VersionedRecord } from '../tokens/token-record.js';
+import type { TokenStore } from '../tokens/token-store.js';
 import { signedCookie } from './cookie.js';
+
+/** What {@link renewAfterRotation} needs: the cookie settings, the token store's re-seal, a logger. */
+export interface RotationDeps {
+  config: Parameters<typeof signedCookie>[0] & Pick<Config, 'sessionSecret'>;
+  tokens: Pick<TokenStore, 'reseal'>;
+  logger: Logger;
+}
 
 /**
  * After a `SESSION_SECRET` rotation, the first use of a session made under a previous secret
@@ -11,7 +20,7 @@ import { signedCookie } from './cookie.js';
  * TokenStore.reseal). Once every active session has been used once, the previous secrets can go.
  */
 export async function renewAfterRotation(
-  deps: Deps,
+  deps: RotationDeps,
   sid: string,
   found: VersionedRecord,
   cookieSignedWithCurrent: boolean,

@@ -1,7 +1,23 @@
-import type { Deps } from '../deps.js';
+import type { Logger } from 'pino';
+import type { OidcClient } from '../auth/oidc-client.js';
 import type { SpanParent } from '../observability/tracing.js';
 import type { VersionedRecord } from '../tokens/token-record.js';
+import type { TokenStore } from '../tokens/token-store.js';
 import { errorSummary } from '../logger.js';
+import type { UserSessionIndex } from './user-sessions.js';
+
+/**
+ * What ending sessions needs: the token store (to read each refresh token), the IdP (to revoke
+ * it), the one `endSession` every ending goes through (keys, index, sockets on every instance),
+ * the user index (to find a user's sessions) and a logger.
+ */
+export interface SessionEndingDeps {
+  tokens: Pick<TokenStore, 'read'>;
+  oidc: Pick<OidcClient, 'revokeRefreshToken'>;
+  endSession: (sid: string) => Promise<void>;
+  userSessions: Pick<UserSessionIndex, 'list' | 'ofIdpSession'>;
+  logger: Logger;
+}
 
 /**
  * Ends sessions the way sign-out does: each refresh token is revoked at the IdP first (best
@@ -11,7 +27,7 @@ import { errorSummary } from '../logger.js';
  * @see https://www.rfc-editor.org/rfc/rfc7009
  */
 export async function endSessionsRevoking(
-  deps: Deps,
+  deps: SessionEndingDeps,
   sids: readonly string[],
   reqId?: string,
   /** Records the caller has already read, so they are not read twice. */
@@ -39,7 +55,7 @@ export async function endSessionsRevoking(
  * session's sockets close with 4401 on every instance. Returns how many sessions ended.
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCActions
  */
-export async function endSessionsOf(deps: Deps, who: { sub?: string; idpSid?: string }, reqId?: string): Promise<number> {
+export async function endSessionsOf(deps: SessionEndingDeps, who: { sub?: string; idpSid?: string }, reqId?: string): Promise<number> {
   const candidates = new Set<string>();
   if (who.idpSid) for (const sid of await deps.userSessions.ofIdpSession(who.idpSid)) candidates.add(sid);
   if (who.sub) for (const { sid } of await deps.userSessions.list(who.sub)) candidates.add(sid);

@@ -1,11 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REFRESH_ACCESS_TOKEN_ERROR, type SessionResponse } from '@app/shared-types';
-import type { Deps } from '../deps.js';
+import type { Config } from '../config.js';
+import type { Tracing } from '../observability/tracing.js';
+import type { RefreshCoordinator } from '../tokens/refresh-coordinator.js';
+import type { SessionLookupDeps } from './session-lookup.js';
 import { sendJson } from '../http/problem.js';
 import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN, traceOf } from '../observability/tracing.js';
 import type { TokenRecord } from '../tokens/token-record.js';
 import { clearedCookie } from './cookie.js';
 import { lookupSession } from './session-lookup.js';
+
+/** What `GET /session` needs: the session lookup, the refresher, tracing. */
+export interface SessionHandlerDeps extends SessionLookupDeps {
+  refresher: Pick<RefreshCoordinator, 'ensureFresh'>;
+  tracing: Pick<Tracing, 'enabled' | 'child'>;
+  config: SessionLookupDeps['config'] & Config;
+}
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -13,7 +23,7 @@ const NO_STORE = { 'cache-control': 'no-store' };
  * `GET /session`: who is signed in. Refreshes first when the access token is (nearly) expired,
  * through the same coordinator as the proxy; a passing IdP failure keeps the session and says so.
  */
-export async function handleSession(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleSession(deps: SessionHandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const found = await deps.tracing.child(req, SESSION_READ_SPAN, SESSION_READ_ATTRIBUTES, () => lookupSession(deps, req, res));
   if (found.kind === 'anonymous') return anonymous(deps, res, found.hadCookie);
   const result = await deps.refresher.ensureFresh(found.sid, found.current, traceOf(req));
@@ -31,7 +41,7 @@ export async function handleSession(deps: Deps, req: IncomingMessage, res: Serve
   }
 }
 
-function anonymous(deps: Deps, res: ServerResponse, clearCookie: boolean) {
+function anonymous(deps: SessionHandlerDeps, res: ServerResponse, clearCookie: boolean) {
   const body: SessionResponse = { authenticated: false };
   sendJson(res, 200, body, clearCookie ? { ...NO_STORE, 'set-cookie': clearedCookie(deps.config) } : NO_STORE);
 }

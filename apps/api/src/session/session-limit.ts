@@ -1,5 +1,5 @@
-import type { Deps } from '../deps.js';
-import { endSessionsRevoking } from './session-ending.js';
+import type { Config } from '../config.js';
+import { endSessionsRevoking, type SessionEndingDeps } from './session-ending.js';
 
 /**
  * `MAX_SESSIONS_PER_USER`: after a sign-in, ends the user's least recently used sessions (by last
@@ -10,7 +10,7 @@ import { endSessionsRevoking } from './session-ending.js';
  * moment may each end one: the limit is never exceeded for long, but may be undershot by one.
  * Returns how many sessions it ended.
  */
-export async function enforceSessionLimit(deps: Deps, sub: string, newSid: string, reqId?: string): Promise<number> {
+export async function enforceSessionLimit(deps: SessionEndingDeps & { config: Pick<Config, 'maxSessionsPerUser'> }, sub: string, newSid: string, reqId?: string): Promise<number> {
   const max = deps.config.maxSessionsPerUser;
   if (max <= 0) return 0;
   const others = (await deps.userSessions.list(sub)).filter((s) => s.sid !== newSid);

@@ -1,8 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Deps } from '../deps.js';
+import type { Config } from '../config.js';
 import { nowSeconds, type VersionedRecord } from '../tokens/token-record.js';
+import type { TokenStore } from '../tokens/token-store.js';
 import { readSignedSessionId } from './cookie.js';
-import { renewAfterRotation } from './secret-rotation.js';
+import { renewAfterRotation, type RotationDeps } from './secret-rotation.js';
+import type { SessionActivity } from './session-activity.js';
+
+/** What {@link lookupSession} needs: the cookie's name and secrets, the token store, activity. */
+export interface SessionLookupDeps extends RotationDeps {
+  cookieName: string;
+  config: RotationDeps['config'] & Pick<Config, 'sessionSecrets'>;
+  tokens: Pick<TokenStore, 'readForRequest' | 'reseal'>;
+  activity: Pick<SessionActivity, 'isIdle' | 'seen'>;
+}
 
 /** A browser request's session, as far as the cookie and Redis tell. */
 export type SessionLookup =
@@ -15,7 +25,7 @@ export type SessionLookup =
  * the timeout is anonymous; a live one records activity without waiting (at most once a minute).
  * With `res`, a cookie signed under a previous secret is re-signed on that response.
  */
-export async function lookupSession(deps: Deps, req: IncomingMessage, res?: ServerResponse): Promise<SessionLookup> {
+export async function lookupSession(deps: SessionLookupDeps, req: IncomingMessage, res?: ServerResponse): Promise<SessionLookup> {
   const signed = readSignedSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecrets);
   if (!signed) return { kind: 'anonymous', hadCookie: false };
   const { sid } = signed;

@@ -1,6 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { SessionListResponse } from '@app/shared-types';
-import type { Deps } from '../deps.js';
+import type { Config } from '../config.js';
+import type { SessionEndingDeps } from './session-ending.js';
+import type { SessionLookupDeps } from './session-lookup.js';
+import type { UserSessionIndex } from './user-sessions.js';
 import { requireCsrfHeader } from '../http/csrf.js';
 import { AppError } from '../http/errors.js';
 import { traceOf } from '../observability/tracing.js';
@@ -8,12 +11,19 @@ import { clearedCookie } from './cookie.js';
 import { endSessionsRevoking } from './session-ending.js';
 import { lookupSession } from './session-lookup.js';
 
+/** What `/sessions` needs: the session lookup, the user index and the session ending. */
+export interface SessionsRoutesDeps extends SessionLookupDeps, Omit<SessionEndingDeps, 'tokens' | 'userSessions'> {
+  tokens: SessionLookupDeps['tokens'] & SessionEndingDeps['tokens'];
+  userSessions: SessionEndingDeps['userSessions'] & Pick<UserSessionIndex, 'find'>;
+  config: SessionLookupDeps['config'] & Config;
+}
+
 /**
  * `GET /sessions` (the signed-in user's sessions; a safe read, so no `X-CSRF` needed) and
  * `DELETE /sessions/:id` (ends one of them; needs `X-CSRF: 1`). Cookie sessions only: the id in
  * the list is an opaque handle, never a session id.
  */
-export function sessionsRoutes(deps: Deps): Router {
+export function sessionsRoutes(deps: SessionsRoutesDeps): Router {
   const router = Router();
   router.get('/sessions', async (req, res) => {
     const me = await signedIn(deps, req, res);
@@ -35,7 +45,7 @@ export function sessionsRoutes(deps: Deps): Router {
   return router;
 }
 
-async function signedIn(deps: Deps, req: Request, res: Response): Promise<{ sid: string; sub: string }> {
+async function signedIn(deps: SessionsRoutesDeps, req: Request, res: Response): Promise<{ sid: string; sub: string }> {
   const found = await lookupSession(deps, req, res);
   if (found.kind === 'session') return { sid: found.sid, sub: found.current.record.user.sub };
   if (found.hadCookie) res.set('set-cookie', clearedCookie(deps.config));

@@ -38,12 +38,8 @@ export interface ClientTokenOptions {
 }
 
 /** Where a `client` route's token came from. */
-export type ClientTokenSource = 'memory' | 'redis' | 'granted' | 'failed';
-
-/** Receives one event per {@link ClientTokenProvider.get} answer (and per grant). */
-export interface ClientTokenObserver {
-  clientToken(source: ClientTokenSource): void;
-}
+import type { ClientTokenObserver, ClientTokenSource } from './refresh-observer.js';
+export type { ClientTokenObserver, ClientTokenSource };
 
 /** What is sealed into Redis: never a bare token. */
 const cachedSchema = z.object({

@@ -16,3 +16,11 @@ export interface RefreshObserver {
   /** A request joined a refresh this process already had in flight for the same session. */
   joinedInflight(): void;
 }
+
+/** Where a `client_credentials` token came from: this process's memory, Redis, a new grant, or nowhere. */
+export type ClientTokenSource = 'memory' | 'redis' | 'granted' | 'failed';
+
+/** Receives one event per `ClientTokenProvider.get` answer (and per grant). */
+export interface ClientTokenObserver {
+  clientToken(source: ClientTokenSource): void;
+}

@@ -1,13 +1,16 @@
 """A WSGI upstream (Python's reference server), as Flask and Django run: PATH_INFO arrives
-percent-decoded, so /admin%2Fsecret is read as /admin/secret. Prints its port once listening."""
+percent-decoded, so /admin%2Fsecret is read as /admin/secret. It routes with a case-insensitive
+regular expression (Django's re_path with re.IGNORECASE), which also matches the dotless and dotted
+I (adm\u0131n, adm\u0130n) as "admin". Prints its port once listening."""
 import json
-import sys
+import re
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 
 def app(environ, start_response):
-    path = environ.get('PATH_INFO', '')
-    body = {'path': path, 'admin': path.startswith('/admin/') or path == '/admin'}
+    # PEP 3333 hands PATH_INFO over as latin-1; Django and Werkzeug re-read it as UTF-8
+    path = environ.get('PATH_INFO', '').encode('latin-1').decode('utf-8', 'replace')
+    body = {'path': path, 'admin': bool(re.match(r'^/admin(/|$)', path, re.IGNORECASE))}
     start_response('200 OK', [('Content-Type', 'application/json')])
     return [json.dumps(body).encode()]
 
