@@ -15,6 +15,9 @@ COPY apps/web/package.json apps/web/
 COPY packages/shared-types/package.json packages/shared-types/
 COPY packages/cognito-emulator/package.json packages/cognito-emulator/
 COPY packages/demo-upstream/package.json packages/demo-upstream/
+COPY packages/bff-client/package.json packages/bff-client/
+COPY packages/react/package.json packages/react/
+COPY packages/bff-testing/package.json packages/bff-testing/
 RUN npm ci --no-audit --no-fund
 
 FROM deps AS build

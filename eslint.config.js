@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 import { API_LAYERS } from './eslint.layers.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**', '**/cdk.out/**', '**/test-artifacts/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/test/.generated/**', '**/.turbo/**', '**/coverage/**', '**/cdk.out/**', '**/test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,16 +20,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/web/src/**/*.{ts,tsx}'],
+    files: ['apps/web/src/**/*.{ts,tsx}', 'packages/react/{src,test,examples}/**/*.{ts,tsx}', 'packages/bff-client/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    // apps/web: the rules of hooks (and the React Compiler's checks) for components and hooks.
-    files: ['apps/web/src/**/*.{ts,tsx}'],
+    // apps/web and @app/react: the rules of hooks (and the React Compiler's checks) for components and hooks.
+    files: ['apps/web/src/**/*.{ts,tsx}', 'packages/react/{src,test,examples}/**/*.{ts,tsx}'],
     ...reactHooks.configs.flat['recommended-latest'],
   },
   {
-    files: ['**/scripts/**', '**/bench/**', '**/e2e/**', '**/cli.ts'],
+    files: ['**/scripts/**', '**/bench/**', '**/e2e/**', '**/examples/**', '**/cli.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -5,10 +5,10 @@
  * @see https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  */
-export const SIGN_IN_PARAMETERS = ['identity_provider', 'idp_identifier', 'login_hint', 'prompt', 'lang', 'acr_values', 'max_age'] as const;
+import { SIGN_IN_PARAMETER_MAX_LENGTH, SIGN_IN_PARAMETERS } from '@app/shared-types';
 
-/** Longest value passed on; a longer one is dropped, never truncated (a cut value means something else). */
-export const SIGN_IN_PARAMETER_MAX_LENGTH = 1024;
+// The list and the length limit are the contract's, shared with the clients that build login URLs.
+export { SIGN_IN_PARAMETER_MAX_LENGTH, SIGN_IN_PARAMETERS };
 
 /** Sign-in parameters as they go to the authorization request. */
 export type SignInParameters = Partial<Record<(typeof SIGN_IN_PARAMETERS)[number], string>>;

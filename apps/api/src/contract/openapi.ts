@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ApiRoute, type ErrorCode } from '@app/shared-types';
+import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, SIGN_IN_PARAMETER_MAX_LENGTH, SIGN_IN_PARAMETERS, type ApiRoute, type ErrorCode } from '@app/shared-types';
 import { titleOf } from '../http/errors.js';
 import { COMPONENT_SCHEMAS, type ComponentName } from './schemas.js';
 
@@ -76,6 +76,13 @@ const authPaths = {
           description: 'Same-origin relative path to land on after sign-in (`/x`); anything else (`//x`, `/\\x`, `https://…`, `javascript:`) becomes `/`.',
           schema: { type: 'string', maxLength: 2048 },
         },
+        ...SIGN_IN_PARAMETERS.map((name) => ({
+          name,
+          in: 'query',
+          required: false,
+          description: `Passed on to the authorization request (contract, "Sign-in parameters"); a value over ${SIGN_IN_PARAMETER_MAX_LENGTH} characters or with control characters is dropped.`,
+          schema: { type: 'string' },
+        })),
       ],
       responses: {
         '302': { description: 'To the authorization endpoint (or `/?authError=…`).', headers: { ...LOCATION, ...SET_COOKIE('The pre-login session cookie.'), ...NO_STORE } },

@@ -32,16 +32,14 @@ describe('session states', () => {
 
   it('shows the product and a Sign in button that returns to the current page when signed out', async () => {
     sessionEndpoint(signedOut);
-    renderApp('/reports?page=2');
+    const { user } = renderApp('/reports?page=2');
 
     expect(await signInHeading()).toBeInTheDocument();
     expect(screen.getByRole('banner')).toHaveTextContent('Cognito BFF');
-    const button = screen.getByRole('button', { name: 'Sign in' });
-    const form = button.closest('form');
-    expect(form).toHaveAttribute('action', '/auth/login');
-    expect(form).toHaveAttribute('method', 'get');
-    expect(form).toHaveFormValues({ returnTo: '/reports?page=2' });
     expect(screen.queryByRole('button', { name: 'Sign out' })).not.toBeInTheDocument();
+    const assign = stubLocationAssign();
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(assign).toHaveBeenCalledWith('/auth/login?returnTo=%2Freports%3Fpage%3D2');
   });
 
   it('shows the user, the ticking token lifetime and the session expiry when signed in', async () => {
@@ -195,12 +193,13 @@ describe('authError', () => {
 
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent(/identity provider could not be reached/i);
-    expect(screen.getByRole('button', { name: 'Sign in' }).closest('form')).toHaveFormValues({ returnTo: '/?tab=2' });
-
     await user.click(within(alert).getByRole('button', { name: 'Dismiss' }));
 
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
     expect(window.location.search).toBe('?tab=2');
+    const assign = stubLocationAssign();
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(assign).toHaveBeenCalledWith('/auth/login?returnTo=%2F%3Ftab%3D2');
   });
 
   it('has a readable fallback for an unknown code', async () => {
@@ -226,7 +225,7 @@ describe('Sign out', () => {
     const logout = sentRequests.find((r) => r.method === 'POST');
     expect(logout && new URL(logout.url).pathname).toBe('/auth/logout');
     expect(logout?.headers.get('x-csrf')).toBe('1');
-    expect(logout?.credentials).toBe('include');
+    expect(logout?.credentials).toBe('same-origin');
   });
 
   it('does not follow a logoutUrl that is not http(s)', async () => {
@@ -244,7 +243,7 @@ describe('Sign out', () => {
 });
 
 describe('every request', () => {
-  it('carries X-CSRF: 1 and credentials: include (also checked after every test)', async () => {
+  it('carries X-CSRF: 1 and credentials: same-origin (also checked after every test)', async () => {
     sessionEndpoint(signedInSession());
     server.use(
       http.get('/api/hello', () => HttpResponse.json(upstreamEcho())),
@@ -261,7 +260,7 @@ describe('every request', () => {
     expect(sentRequests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['GET /session', 'GET /sessions', 'GET /api/hello', 'POST /auth/logout']);
     for (const request of sentRequests) {
       expect(request.headers.get('x-csrf')).toBe('1');
-      expect(request.credentials).toBe('include');
+      expect(request.credentials).toBe('same-origin');
     }
   });
 });

@@ -1,7 +1,6 @@
+import { isBffError, useSession } from '@app/react';
 import { SignInView } from '../features/auth/components/sign-in-view';
 import { SignOutButton } from '../features/auth/components/sign-out-button';
-import { useSession } from '../features/session/api/get-session';
-import { isApiError } from '../lib/api-client';
 import { Shell } from './shell';
 import { SignedInView } from './signed-in-view';
 import { LoadingView, SessionUnavailableView } from './status-views';
@@ -10,10 +9,10 @@ import { LoadingView, SessionUnavailableView } from './status-views';
 export function App() {
   const session = useSession();
   const data = session.data;
-  const error = isApiError(session.error) ? session.error : null;
+  const error = isBffError(session.error) ? session.error : null;
   const retry = () => void session.refetch();
 
-  if (session.isPending) return <Shell><LoadingView /></Shell>;
+  if (session.status === 'loading') return <Shell><LoadingView /></Shell>;
   if (!data) {
     const message = error?.detail ?? error?.title ?? 'The service did not answer.';
     return (

@@ -7,14 +7,13 @@ import { LivePanel } from '../features/live/components/live-panel';
 import { SessionCard } from '../features/session/components/session-card';
 import { displayName, UserCard } from '../features/session/components/user-card';
 import { SessionsPanel } from '../features/sessions/components/sessions-panel';
-import type { ApiError } from '../lib/api-client';
-import { isApiError } from '../lib/api-client';
+import { isBffError, type BffError } from '@app/react';
 
 type SignedIn = Extract<SessionResponse, { authenticated: true }>;
 
 /** Why the banner shows, most specific first; null when all is well. */
-function outageMessage(session: SignedIn, sessionError: ApiError | null, apiError: ApiError | null): string | null {
-  const unavailable = [apiError, sessionError].find((error) => isApiError(error, 503));
+function outageMessage(session: SignedIn, sessionError: BffError | null, apiError: BffError | null): string | null {
+  const unavailable = [apiError, sessionError].find((error) => isBffError(error, 503));
   if (unavailable?.code === 'idp_unavailable') return 'The identity provider cannot be reached, so your access token could not be refreshed. Your session is kept.';
   if (unavailable?.code === 'session_store_unavailable') return 'The session store is unavailable. Your session is kept; please try again in a moment.';
   if (unavailable) return 'The service is temporarily unavailable. Please try again in a moment.';
@@ -24,10 +23,10 @@ function outageMessage(session: SignedIn, sessionError: ApiError | null, apiErro
 }
 
 /** Signed in: who, how long, the API playground, the live feed and the user's sessions; a banner when refresh or the API is failing. */
-export function SignedInView(props: { session: SignedIn; sessionError: ApiError | null; refetchingSession: boolean; onRetrySession: () => void }) {
+export function SignedInView(props: { session: SignedIn; sessionError: BffError | null; refetchingSession: boolean; onRetrySession: () => void }) {
   const { session, sessionError, refetchingSession, onRetrySession } = props;
   const call = useCallApi();
-  const apiUnavailable = isApiError(call.error, 503);
+  const apiUnavailable = isBffError(call.error, 503);
   const message = outageMessage(session, sessionError, call.error);
 
   const retry = () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from './api-client';
-import { createQueryClient, retryDelay, sessionQueryKey, shouldRetry } from './query-client';
+import { BffError, bffQueryKeys } from '@app/react';
+import { createQueryClient, retryDelay, shouldRetry } from './query-client';
 
-const apiError = (status: number, code: ApiError['code'] = 'http_error') => new ApiError({ code, status, title: 'x' });
+const sessionQueryKey = bffQueryKeys.session;
+const apiError = (status: number, code: BffError['code'] = 'http_error') => new BffError({ code, status, title: 'x' });
 
 describe('retry policy', () => {
   it.each([400, 401, 403, 404, 409, 429, 500, 504])('never retries a %i', (status) => {
@@ -15,7 +16,7 @@ describe('retry policy', () => {
     expect(shouldRetry(3, apiError(status))).toBe(false);
   });
 
-  it('does not retry errors that are not ApiErrors (bugs, not outages)', () => {
+  it('does not retry errors that are not BffErrors (bugs, not outages)', () => {
     expect(shouldRetry(0, new TypeError('boom'))).toBe(false);
   });
 
@@ -49,6 +50,12 @@ describe('on a 401', () => {
     const mutation = client.getMutationCache().build(client, { mutationFn: () => Promise.reject(apiError(401, 'session_expired')) });
     await mutation.execute(undefined).catch(() => undefined);
     expect(sessionInvalidated(client)).toBe(true);
+  });
+
+  it('leaves the session alone on a step_up_required (the session is fine, only too old for the route)', async () => {
+    const client = clientWithSession();
+    await client.fetchQuery({ queryKey: ['other'], queryFn: () => Promise.reject(apiError(401, 'step_up_required')) }).catch(() => undefined);
+    expect(sessionInvalidated(client)).toBe(false);
   });
 
   it('leaves the session alone on other errors', async () => {

@@ -18,8 +18,17 @@ class InertWebSocket extends EventTarget {
   send(): void {}
   close(): void {}
 }
+/** A page's `Request`: a relative URL resolves against the page (Node's has no page to resolve against). */
+const NodeRequest = globalThis.Request;
+class PageRequest extends NodeRequest {
+  constructor(input: RequestInfo | URL, init?: RequestInit) {
+    super(typeof input === 'string' ? new URL(input, window.location.href) : input, init);
+  }
+}
+
 beforeEach(() => {
   vi.stubGlobal('WebSocket', InertWebSocket);
+  vi.stubGlobal('Request', PageRequest);
 });
 
 afterEach(() => {
@@ -27,7 +36,7 @@ afterEach(() => {
   // Applies to every test: no call may leave without the CSRF header or the session cookie.
   for (const request of sentRequests) {
     expect.soft(request.headers.get('x-csrf'), `${request.method} ${request.url}`).toBe('1');
-    expect.soft(request.credentials, `${request.method} ${request.url}`).toBe('include');
+    expect.soft(request.credentials, `${request.method} ${request.url}`).toBe('same-origin');
   }
   sentRequests.length = 0;
   server.resetHandlers();

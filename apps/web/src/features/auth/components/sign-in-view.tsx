@@ -1,11 +1,16 @@
+import { signIn } from '@app/react';
 import { useState } from 'react';
 import { readAuthError, withoutAuthError } from '../lib/auth-error';
-import { LOGIN_PATH, returnToFor } from '../lib/login-url';
 import { AuthErrorMessage } from './auth-error-message';
 
 function dropAuthErrorFromUrl(): void {
   const { pathname, search, hash } = window.location;
   window.history.replaceState(window.history.state, '', `${pathname}${withoutAuthError(search)}${hash}`);
+}
+
+/** The page to come back to after sign-in: this one, without a stale `authError`. */
+export function returnToFor(location: Pick<Location, 'pathname' | 'search'>): string {
+  return `${location.pathname}${withoutAuthError(location.search)}`;
 }
 
 const POINTS = [
@@ -32,13 +37,11 @@ export function SignInView() {
           API through it.
         </p>
         {authError && <AuthErrorMessage code={authError} onDismiss={dismiss} />}
-        {/* A GET form: a real button that works before JavaScript and sends returnTo as a query parameter. */}
-        <form method="get" action={LOGIN_PATH} className="signin__form">
-          <input type="hidden" name="returnTo" value={returnToFor(window.location)} />
-          <button type="submit" className="button button--primary button--large">
+        <div className="signin__form">
+          <button type="button" className="button button--primary button--large" onClick={() => signIn({ returnTo: returnToFor(window.location) })}>
             Sign in
           </button>
-        </form>
+        </div>
         <ul className="points" aria-label="How it works">
           {POINTS.map((point) => (
             <li key={point}>{point}</li>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { authErrorMessage, readAuthError, withoutAuthError } from './auth-error';
-import { loginUrlFor, returnToFor } from './login-url';
+import { returnToFor } from '../components/sign-in-view';
 
 describe('authError', () => {
   const codes = ['access_denied', 'invalid_callback', 'idp_unavailable', 'session_store_unavailable', 'login_failed'];
@@ -20,10 +20,9 @@ describe('authError', () => {
   });
 });
 
-describe('login URL', () => {
-  it('returns to the current path and query without authError', () => {
+describe('returnTo', () => {
+  it('is the current path and query without authError', () => {
     expect(returnToFor({ pathname: '/reports', search: '?page=2&authError=login_failed' })).toBe('/reports?page=2');
-    expect(loginUrlFor({ pathname: '/reports', search: '?page=2' })).toBe('/auth/login?returnTo=%2Freports%3Fpage%3D2');
-    expect(loginUrlFor({ pathname: '/', search: '?authError=x' })).toBe('/auth/login?returnTo=%2F');
+    expect(returnToFor({ pathname: '/', search: '?authError=x' })).toBe('/');
   });
 });

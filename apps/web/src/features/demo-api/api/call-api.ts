@@ -2,12 +2,9 @@
  * Calls the protected API through the BFF's `/api/*` proxy and measures the round trip.
  * The demo upstream echoes the claims of the access token it received.
  */
+import { bffQueryKeys, BffError, useApiClient, type ApiClient, type SessionResponse } from '@app/react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { SessionResponse } from '@app/shared-types';
-import { sessionQueryKey } from '../../../lib/query-client';
 import { useState } from 'react';
-import type { ApiError } from '../../../lib/api-client';
-import { readJson, request } from '../../../lib/api-client';
 
 /** Path the panel calls by default; any path under /api reaches the demo upstream. */
 export const DEMO_API_PATH = '/api/hello';
@@ -101,11 +98,16 @@ export function parseUpstreamEcho(body: unknown): UpstreamEcho {
   });
 }
 
-/** `GET <path>` through the proxy; resolves with status, latency (ms) and the echo. */
-export async function callApi(path: string = DEMO_API_PATH): Promise<ApiCallResult> {
+/** `GET <path>` through the proxy (@app/react's API client); resolves with status, latency (ms) and the echo. */
+export async function callApi(api: ApiClient, path: string = DEMO_API_PATH): Promise<ApiCallResult> {
   const startedAt = performance.now();
-  const response = await request(path);
-  const body = await readJson(response, parseUpstreamEcho);
+  const response = await api.fetch(path);
+  let body: UpstreamEcho;
+  try {
+    body = parseUpstreamEcho(await response.json());
+  } catch (cause) {
+    throw new BffError({ code: 'invalid_response', status: response.status, title: 'Unexpected response', detail: `${path} answered with an unexpected body.` }, { cause });
+  }
   return { path, status: response.status, latencyMs: Math.round(performance.now() - startedAt), body, at: Date.now() };
 }
 
@@ -118,19 +120,20 @@ let nextRecordId = 1;
 export function useCallApi() {
   const [history, setHistory] = useState<ApiCallRecord[]>([]);
   const queryClient = useQueryClient();
+  const api = useApiClient();
   const record = (entry: Omit<ApiCallRecord, 'id'>) =>
     setHistory((previous) => [{ ...entry, id: nextRecordId++ }, ...previous].slice(0, HISTORY_SIZE));
 
-  const mutation = useMutation<ApiCallResult, ApiError, string, { startedAt: number }>({
+  const mutation = useMutation<ApiCallResult, BffError, string, { startedAt: number }>({
     mutationKey: ['demo-api', 'call'],
-    mutationFn: (path) => callApi(path),
+    mutationFn: (path) => callApi(api, path),
     onMutate: () => ({ startedAt: performance.now() }),
     onSuccess: (result) => {
       record({ path: result.path, status: result.status, latencyMs: result.latencyMs, at: result.at, outcome: 'OK' });
       // the BFF refreshed the token for this call if it had (nearly) expired: show the new expiry
-      const session = queryClient.getQueryData<SessionResponse>(sessionQueryKey);
+      const session = queryClient.getQueryData<SessionResponse>(bffQueryKeys.session);
       if (session?.authenticated && session.accessTokenExpiresAt * 1000 <= Date.now() + 5_000) {
-        void queryClient.invalidateQueries({ queryKey: sessionQueryKey });
+        void queryClient.invalidateQueries({ queryKey: bffQueryKeys.session });
       }
     },
     onError: (error, path, context) => {

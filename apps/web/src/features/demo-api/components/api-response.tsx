@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { ApiError } from '../../../lib/api-client';
+import type { BffError } from '@app/react';
 import { formatUnixTime } from '../../../lib/format';
 import type { ApiCallResult, UpstreamEcho } from '../api/call-api';
 
@@ -47,7 +47,7 @@ function Claims({ body }: { body: UpstreamEcho }) {
 }
 
 /** The outcome of the latest call: status, latency and what the upstream saw, or the error. */
-export function ApiResponse({ result, error, pending }: { result: ApiCallResult | undefined; error: ApiError | null; pending: boolean }) {
+export function ApiResponse({ result, error, pending }: { result: ApiCallResult | undefined; error: BffError | null; pending: boolean }) {
   let summary: ReactNode = 'No call yet. Press “Call the API” to send one.';
   if (pending) summary = 'Calling…';
   else if (error) summary = (<><StatusPill status={error.status} /> {error.code}: {error.title}</>);

@@ -1,16 +1,26 @@
 import { act, render, renderHook, screen, waitFor } from '@testing-library/react';
+import { BffClientProvider, createBffClient } from '@app/react';
+import type { ReactNode } from 'react';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import { server as msw } from '../../../testing/server';
 import { LivePanel } from '../components/live-panel';
-import { sameOriginSocketUrl, useLiveFeed } from './use-live-feed';
+import { AppProvider } from '../../../app/provider';
+import { createQueryClient } from '../../../lib/query-client';
+import { parseLiveTick, useLiveFeed } from './use-live-feed';
 
 // The hook against a real WebSocket server (MSW cannot do WebSockets): jsdom's own WebSocket.
 let server: Server;
 let wss: WebSocketServer;
-let url: string;
+let origin: string;
+// The app's providers, with the BFF client pointed at the test's WebSocket server.
+const wrapper = ({ children }: { children: ReactNode }) => (
+  <AppProvider queryClient={createQueryClient({ retry: false })}>
+    <BffClientProvider client={createBffClient({ baseUrl: origin })}>{children}</BffClientProvider>
+  </AppProvider>
+);
 const connections: ServerSocket[] = [];
 const tick = (n: number) => JSON.stringify({ type: 'tick', user: 'alice', tick: n, at: new Date(0).toISOString(), tokenExpiresAt: null });
 
@@ -27,7 +37,7 @@ beforeEach(async () => {
     ws.send(tick(connections.length));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/live`;
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterEach(async () => {
   for (const ws of wss.clients) ws.terminate();
@@ -37,7 +47,7 @@ afterEach(async () => {
 
 describe('useLiveFeed', () => {
   it('opens, shows the latest tick, and reconnects after an ordinary close', async () => {
-    const { result } = renderHook(() => useLiveFeed(url));
+    const { result } = renderHook(() => useLiveFeed(), { wrapper });
     await waitFor(() => expect(result.current).toMatchObject({ status: 'open', connections: 1, last: { user: 'alice', tick: 1 } }));
     act(() => connections[0]!.close(4001, 'token expired'));
     await waitFor(() => expect(result.current.status).toBe('reconnecting'));
@@ -45,7 +55,7 @@ describe('useLiveFeed', () => {
   });
 
   it('stops at 4401 and says the session ended, without reconnecting', async () => {
-    render(<LivePanel url={url} />);
+    render(<LivePanel />, { wrapper });
     expect(await screen.findByText(/alice · tick 1/)).toBeInTheDocument();
     act(() => connections[0]!.close(4401, 'session ended'));
     expect(await screen.findByText('Session ended')).toBeInTheDocument();
@@ -55,7 +65,7 @@ describe('useLiveFeed', () => {
   });
 
   it('ignores messages that are not ticks, and closes its socket on unmount', async () => {
-    const { result, unmount } = renderHook(() => useLiveFeed(url));
+    const { result, unmount } = renderHook(() => useLiveFeed(), { wrapper });
     await waitFor(() => expect(result.current.last?.tick).toBe(1));
     act(() => {
       connections[0]!.send('not json');
@@ -68,8 +78,9 @@ describe('useLiveFeed', () => {
     expect(await closed).toBe(1000);
   });
 
-  it('builds a same-origin URL with the page scheme', () => {
-    expect(sameOriginSocketUrl('/api/live', { protocol: 'https:', host: 'app.example.com' })).toBe('wss://app.example.com/api/live');
-    expect(sameOriginSocketUrl('/api/live', { protocol: 'http:', host: 'localhost:5173' })).toBe('ws://localhost:5173/api/live');
+  it('reads ticks only from well-formed messages', () => {
+    expect(parseLiveTick(tick(3))).toMatchObject({ type: 'tick', tick: 3 });
+    expect(parseLiveTick('{"type":"tick"}')).toBeUndefined();
+    expect(parseLiveTick(new ArrayBuffer(2))).toBeUndefined();
   });
 });

@@ -1,16 +1,11 @@
 /**
- * The live feed: a WebSocket to `/api/live` through the BFF (the browser sends the session
- * cookie and its Origin; the BFF adds the bearer token upstream). Reconnects after any close but
- * `4401`, which means the session behind the socket ended: sign in again, do not retry.
+ * The live feed: the demo upstream's `/live` WebSocket through the BFF, kept open by @app/react's
+ * `useLiveSocket` (reconnects with backoff and jitter; `4401` ends it, `4403` forbids it).
  */
-import { useEffect, useState } from 'react';
+import { useLiveSocket, type LiveSocketStatus } from '@app/react';
 
 /** Path of the demo upstream's live feed through the BFF. */
 export const LIVE_PATH = '/api/live';
-/** Close code of the BFF when the session behind a socket ends (docs/adr/0006-websocket-proxy.md). */
-export const SESSION_ENDED_CLOSE_CODE = 4401;
-/** Waits between reconnects: 1 s, 2 s, 4 s, then 8 s. */
-const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000];
 
 /** One message of the feed (packages/demo-upstream/src/live.ts). */
 export interface LiveTick {
@@ -22,10 +17,11 @@ export interface LiveTick {
 }
 
 /** The message when it is a well-formed tick (it comes from an upstream: checked, not trusted). */
-export function parseLiveTick(text: string): LiveTick | undefined {
+export function parseLiveTick(data: unknown): LiveTick | undefined {
+  if (typeof data !== 'string') return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(data);
   } catch {
     return undefined;
   }
@@ -35,57 +31,16 @@ export function parseLiveTick(text: string): LiveTick | undefined {
   return ok ? (v as unknown as LiveTick) : undefined;
 }
 
-/** Where the feed stands. */
-export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'ended';
-
 /** What {@link useLiveFeed} reports. */
 export interface LiveFeed {
-  status: LiveStatus;
-  last?: LiveTick;
+  status: LiveSocketStatus;
+  last?: LiveTick | undefined;
   /** Connections opened so far (the first one included). */
   connections: number;
 }
 
-/** `ws://` or `wss://` URL of a path on this page's origin. */
-export function sameOriginSocketUrl(path: string, location: Pick<Location, 'protocol' | 'host'> = window.location): string {
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}`;
+/** Opens the live feed while mounted. */
+export function useLiveFeed(path: string = LIVE_PATH): LiveFeed {
+  const socket = useLiveSocket(path, { parse: parseLiveTick });
+  return { status: socket.status, last: socket.lastMessage, connections: socket.connections };
 }
-
-/** Opens the live feed while mounted; `url` defaults to `/api/live` on this origin. */
-export function useLiveFeed(url: string = sameOriginSocketUrl(LIVE_PATH)): LiveFeed {
-  const [feed, setFeed] = useState<LiveFeed>({ status: 'connecting', connections: 0 });
-
-  useEffect(() => {
-    let socket: WebSocket | undefined;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    let attempt = 0;
-    let stopped = false;
-
-    const connect = () => {
-      socket = new WebSocket(url);
-      socket.onopen = () => {
-        attempt = 0;
-        setFeed((f) => ({ ...f, status: 'open', connections: f.connections + 1 }));
-      };
-      socket.onmessage = (event: MessageEvent) => {
-        const tick = typeof event.data === 'string' ? parseLiveTick(event.data) : undefined;
-        if (tick) setFeed((f) => ({ ...f, last: tick }));
-      };
-      socket.onclose = (event: CloseEvent) => {
-        if (stopped) return;
-        if (event.code === SESSION_ENDED_CLOSE_CODE) return setFeed((f) => ({ ...f, status: 'ended' }));
-        setFeed((f) => ({ ...f, status: 'reconnecting' }));
-        retry = setTimeout(connect, BACKOFF_MS[Math.min(attempt++, BACKOFF_MS.length - 1)]);
-      };
-    };
-    connect();
-    return () => {
-      stopped = true;
-      clearTimeout(retry);
-      socket?.close(1000);
-    };
-  }, [url]);
-
-  return feed;
-}
-

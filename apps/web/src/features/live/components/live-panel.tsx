@@ -6,11 +6,14 @@ const STATUS_TEXT: Record<LiveFeed['status'], string> = {
   open: 'Live',
   reconnecting: 'Reconnecting…',
   ended: 'Session ended',
+  forbidden: 'Not allowed',
+  failed: 'Disconnected',
+  idle: 'Off',
 };
 
 /** The live feed from the demo upstream, over a WebSocket through the BFF. */
-export function LivePanel({ url }: { url?: string }) {
-  const feed = useLiveFeed(url);
+export function LivePanel({ path }: { path?: string }) {
+  const feed = useLiveFeed(path);
   return <LiveFeedView feed={feed} />;
 }
 
@@ -28,8 +31,10 @@ export function LiveFeedView({ feed }: { feed: LiveFeed }) {
       <p role="status" data-status={status} data-connections={connections}>
         <strong>{STATUS_TEXT[status]}</strong>
         {status === 'ended' && ' — the session behind this connection ended. Sign in again to resume.'}
+        {status === 'forbidden' && ' — your account may no longer use this feed.'}
+        {status === 'failed' && ' — the server did not come back. Reload the page to try again.'}
       </p>
-      {last && status !== 'ended' && (
+      {last && status !== 'ended' && status !== 'forbidden' && (
         <p className="mono" data-testid="live-tick">
           {last.user} · tick {last.tick} · {new Date(last.at).toLocaleTimeString()}
         </p>

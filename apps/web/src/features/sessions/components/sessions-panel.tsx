@@ -1,8 +1,6 @@
 import type { SessionInfo } from '@app/shared-types';
 import { formatUnixTime, isoFromUnix } from '../../../lib/format';
-import { useLogout } from '../../auth/api/logout';
-import { useEndOtherSessions, useEndSession } from '../api/end-session';
-import { useSessions } from '../api/get-sessions';
+import { useEndSession, useSessions, useSignOut } from '@app/react';
 import { sessionsLoadFailure } from '../lib/load-failure';
 import { describeUserAgent } from '../lib/user-agent';
 
@@ -55,8 +53,8 @@ function SessionRow(props: { session: SessionInfo; onEnd: (id: string) => void; 
 export function SessionsPanel() {
   const sessions = useSessions();
   const endOne = useEndSession();
-  const endOthers = useEndOtherSessions();
-  const logout = useLogout();
+  const endOthers = useEndSession();
+  const logout = useSignOut();
   const others = sessions.data?.sessions.filter((s) => !s.current) ?? [];
   const failure = endOne.error ?? endOthers.error ?? logout.error;
   const leaving = logout.isPending || logout.isSuccess;

@@ -1,5 +1,5 @@
 import { ERROR_STATUS } from '@app/shared-types';
-import { ApiError } from '../../../lib/api-client';
+import { BffError } from '@app/react';
 
 /**
  * What the sessions panel says when `GET /sessions` fails. A problem from the API says what went
@@ -7,7 +7,7 @@ import { ApiError } from '../../../lib/api-client';
  * index.html) means the request never reached the API, so say what to do about it.
  */
 export function sessionsLoadFailure(error: Error, dev: boolean): string {
-  const fromApi = error instanceof ApiError && Object.hasOwn(ERROR_STATUS, error.code);
+  const fromApi = error instanceof BffError && Object.hasOwn(ERROR_STATUS, error.code);
   if (fromApi) return `Your sessions could not be loaded: ${error.message}.`;
   const todo = dev
     ? 'Is `npm run dev` running the API? The dev server forwards /sessions to it (API_ORIGIN, default http://localhost:3000).'
