@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * one of them is accepted while the file does not exist yet, and checked like any other once it
  * does. Remove an entry once its file is in the repository.
  */
-export const PENDING = ['docs/react-client.md', 'docs/migrating-from-nextauth.md'];
+export const PENDING = [];
 
 
 const files = await new Promise((resolve, reject) => {
