@@ -10,7 +10,7 @@ import { eventually, expectText, JWT_PATTERN } from './support/expect.js';
 import type { PageWatch } from './support/page-watch.js';
 import { README_SCREENSHOT } from './support/paths.js';
 import { sleep } from './support/ports.js';
-import { ACCESS_TOKEN_TTL_SECONDS, CLIENT, type Stack } from './support/stack.js';
+import { ACCESS_TOKEN_TTL_SECONDS, CLIENT, STEP_UP_SECONDS, type Stack } from './support/stack.js';
 import type { Step } from './support/steps.js';
 
 export const DESKTOP = { width: 1280, height: 800 } as const;
@@ -101,6 +101,16 @@ export function journeySteps(opts: { page: Page; context: BrowserContext; stack:
       },
     },
     {
+      slug: 'step-up-fresh',
+      title: `right after signing in, the step-up route (a sign-in within ${STEP_UP_SECONDS} s) answers 200`,
+      run: async () => {
+        const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/recent/payment');
+        await page.getByRole('button', { name: 'Recent sign-in', exact: true }).click();
+        const response = await answered;
+        assert.equal(response.status(), 200, `GET /api/recent/payment answered ${response.status()}: ${await response.text()}`);
+      },
+    },
+    {
       slug: 'cookie-httponly',
       title: 'the session cookie is HttpOnly (document.cookie is empty) and no token is in Web Storage',
       run: async () => {
@@ -143,7 +153,7 @@ export function journeySteps(opts: { page: Page; context: BrowserContext; stack:
         await expectText(apiRegion, /Hello alice from the demo upstream/);
         await expectText(apiRegion, /token_use ?access/);
         const rows = page.getByRole('table', { name: 'Recent calls', exact: true }).getByRole('row');
-        await eventually(async () => assert.equal(await rows.count(), 2, 'one header row and one call'));
+        await eventually(async () => assert.equal(await rows.count(), 3, 'one header row, the step-up call and this one'));
 
         if (opts.readmeScreenshot) {
           // No hover or focus state in the picture.
@@ -153,6 +163,34 @@ export function journeySteps(opts: { page: Page; context: BrowserContext; stack:
           mkdirSync(dirname(README_SCREENSHOT), { recursive: true });
           await page.screenshot({ path: README_SCREENSHOT });
         }
+      },
+    },
+    {
+      slug: 'step-up',
+      title: `once the sign-in is older than ${STEP_UP_SECONDS} s, the step-up route sends alice through the sign-in form again (prompt=login, max_age) and back to the page, where it answers 200`,
+      run: async () => {
+        await sleep(Math.max(0, signedInAt + (STEP_UP_SECONDS + 1) * 1000 - Date.now()));
+        watch.expectedFailures.push('/api/recent/');
+        const refused = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/recent/payment');
+        await page.getByRole('button', { name: 'Recent sign-in', exact: true }).click();
+        const first = await refused;
+        assert.equal(first.status(), 401); // step_up_required; the page navigates away at once, so its body cannot be read here
+        // the IdP shows its form although its own session is alive: prompt=login
+        await page.waitForURL((url) => url.origin === idp.origin);
+        const authorize = [...watch.navigations].reverse().find((u) => u.origin === idp.origin && u.searchParams.has('response_type'));
+        assert.equal(authorize?.searchParams.get('prompt'), 'login');
+        assert.equal(authorize?.searchParams.get('max_age'), String(STEP_UP_SECONDS));
+        await page.locator('input[name=password]').waitFor();
+        await page.locator('input[name=username]').fill(USER.username);
+        await page.locator('input[name=password]').fill(USER.password);
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await page.waitForURL((url) => url.origin === app.origin);
+        assert.equal(new URL(page.url()).pathname, '/', 'the step-up sign-in should come back to the page it left');
+        await signedInRegion.getByRole('heading', { name: USER.name, exact: true }).waitFor();
+        signedInAt = Date.now();
+        const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/recent/payment');
+        await page.getByRole('button', { name: 'Recent sign-in', exact: true }).click();
+        assert.equal((await answered).status(), 200);
       },
     },
     {

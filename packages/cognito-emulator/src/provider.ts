@@ -77,7 +77,10 @@ function oidcOf(ctx: KoaContext) {
 
 /**
  * Cognito has no consent screen: the grant covers whatever supported scopes were asked for.
- * Reuses the session's grant for the client when it still exists and belongs to the same user.
+ * Every authorization gets a grant of its own (only the one this interaction just made is reused),
+ * as each Cognito sign-in gets a refresh token of its own: revoking one (a sign-out, a session
+ * replaced by a new sign-in) must not revoke the tokens of another sign-in through the same
+ * hosted-UI session, which a shared grant would.
  */
 async function loadOrCreateGrant(ctx: KoaContext): Promise<GrantInstance> {
   const oidc = oidcOf(ctx);
@@ -85,7 +88,7 @@ async function loadOrCreateGrant(ctx: KoaContext): Promise<GrantInstance> {
   const clientId = oidc.client?.clientId;
   const accountId = oidc.session.accountId;
   if (!clientId || !accountId) throw new Error('grant requested without client or signed-in user');
-  const existingId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(clientId);
+  const existingId = oidc.result?.consent?.grantId;
   const existing = existingId ? await provider.Grant.find(existingId) : undefined;
   const grant = existing?.accountId === accountId ? existing : new provider.Grant({ accountId, clientId });
   const supported: readonly string[] = SCOPES;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basic, type Discovery, login, refresh, useEmulator, verify } from './support.js';
+import { basic, browser, type Discovery, login, refresh, signInAndExchange, useEmulator, verify } from './support.js';
 
 async function revoke(d: Discovery, token: string): Promise<number> {
   const res = await fetch(d.revocation_endpoint, {
@@ -38,6 +38,20 @@ describe('refresh without rotation (Cognito default)', () => {
     const info = await fetch(pool.d.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token!}` } });
     expect(info.status).toBe(401);
     expect((await pool.idp.stats()).revocations).toBe(1);
+  });
+
+  it('keeps another sign-in of the same hosted-UI session working when one sign-in’s refresh token is revoked (each has its own, as with Cognito)', async () => {
+    const b = browser();
+    const first = await signInAndExchange(b, pool.d); // the form
+    const second = await signInAndExchange(b, pool.d, { extra: { prompt: 'login' } }); // again, through the same IdP session
+    expect(second.tokens.refresh_token).not.toBe(first.tokens.refresh_token);
+    expect(await revoke(pool.d, first.tokens.refresh_token!)).toBe(200);
+    expect((await refresh(pool.d, first.tokens.refresh_token!)).status).toBe(400);
+    expect((await refresh(pool.d, second.tokens.refresh_token!)).status).toBe(200);
+    const silent = await signInAndExchange(b, pool.d); // a silent sign-in through the session: its own grant too
+    expect(silent.silent).toBe(true);
+    expect(await revoke(pool.d, second.tokens.refresh_token!)).toBe(200);
+    expect((await refresh(pool.d, silent.tokens.refresh_token!)).status).toBe(200);
   });
 
   it('answers invalid_grant for an unknown refresh token', async () => {

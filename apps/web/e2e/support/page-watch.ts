@@ -40,10 +40,16 @@ export class PageWatch {
       page.on('console', (message) => {
         // The IdP's pages are not under test (the emulator has no favicon, for one).
         if (message.type() !== 'error' || new URL(page.url()).origin !== this.appOrigin) return;
+        // an error status the journey provokes on purpose (the step-up route's 401) is not an error of the app
+        const resource = message.location().url;
+        if (/^Failed to load resource/.test(message.text()) && resource && this.expectedFailures.some((p) => new URL(resource).pathname.startsWith(p))) return;
         this.errors.push(`console.error on ${page.url()}: ${message.text().trim()} (${message.location().url})`);
       });
     });
   }
+
+  /** Paths whose error status a step provokes on purpose: the browser's "Failed to load resource" for them is expected. */
+  readonly expectedFailures: string[] = [];
 
   /** Adds a response body read another way (see `captureResponseBody`). */
   addBody(url: string, status: number, headers: Record<string, string>, body: string): void {

@@ -8,6 +8,8 @@ import { deleteKeysUnder, provideRedis, type RedisChoice } from './redis.js';
 
 /** Access-token lifetime the emulator issues: short, so the journey crosses a refresh. */
 export const ACCESS_TOKEN_TTL_SECONDS = 3;
+/** `maxAuthAgeSeconds` of the step-up route (`/api/recent`): short, so the journey crosses it too. */
+export const STEP_UP_SECONDS = 6;
 /** The emulator's default confidential client. */
 export const CLIENT = { id: 'local-client', secret: 'local-secret' } as const;
 
@@ -73,8 +75,11 @@ export async function startStack(): Promise<Stack> {
     COGNITO_ISSUER: emulator.issuer,
     COGNITO_CLIENT_ID: CLIENT.id,
     COGNITO_CLIENT_SECRET: CLIENT.secret,
-    API_UPSTREAM_URL: upstream.url,
-    API_WEBSOCKET: 'true', // the live feed: the demo upstream's /live WebSocket through the BFF
+    // the live feed (the demo upstream's /live WebSocket) under /api, and a step-up route
+    API_ROUTES: JSON.stringify([
+      { prefix: '/api', upstream: upstream.url, websocket: true },
+      { prefix: '/api/recent', upstream: `${upstream.url}/recent`, maxAuthAgeSeconds: STEP_UP_SECONDS },
+    ]),
     LOG_LEVEL: 'warn',
   });
   return { appUrl, redis, emulator, upstreamUrl: upstream.url, api };

@@ -12,12 +12,14 @@ export const DEMO_API_PATH = '/api/hello';
 /**
  * The routes of the dev stack's route table (scripts/dev-routes.json) the panel can call: one
  * with the user's token, one only members of `admins` may call (bob gets 403), and one the BFF
- * calls with its own machine-to-machine token (`client_id` = the M2M app client).
+ * calls with its own machine-to-machine token (`client_id` = the M2M app client), and one that
+ * needs a recent sign-in (`maxAuthAgeSeconds`: the BFF answers `step_up_required` with a `loginUrl`).
  */
 export const DEMO_API_TARGETS = [
   { path: DEMO_API_PATH, label: 'Call the API', hint: 'your access token' },
   { path: '/api/admin/hello', label: 'Admins only', hint: 'needs the group admins' },
   { path: '/api/stats/hello', label: 'Service token', hint: "the BFF's client_credentials token" },
+  { path: '/api/recent/payment', label: 'Recent sign-in', hint: 'needs a sign-in within the last 5 minutes: step-up' },
 ] as const;
 /** How many calls the history keeps. */
 export const HISTORY_SIZE = 5;
@@ -139,9 +141,18 @@ export function useCallApi() {
     onError: (error, path, context) => {
       const latencyMs = context ? Math.round(performance.now() - context.startedAt) : 0;
       record({ path, status: error.status, latencyMs, at: Date.now(), outcome: error.code });
+      // step-up: sign in again (the IdP asks for the password even with a live session), then come back here
+      if (error.code === 'step_up_required' && error.loginUrl) window.location.assign(stepUpUrl(error.loginUrl, window.location));
     },
   });
   return { ...mutation, history };
+}
+
+/** The BFF's `loginUrl` with `returnTo` set to the page the user is on, so the sign-in brings them back to it. */
+export function stepUpUrl(loginUrl: string, here: Pick<Location, 'origin' | 'pathname' | 'search'>): string {
+  const url = new URL(loginUrl, here.origin);
+  url.searchParams.set('returnTo', `${here.pathname}${here.search}`);
+  return `${url.pathname}${url.search}`;
 }
 
 /** What {@link useCallApi} returns: the mutation plus its history. */
