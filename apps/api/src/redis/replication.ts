@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, TimeoutError, type RedisClientType } from 'redis';
 import type { Logger } from 'pino';
 import { nodeClientOptions, REDIS_COMMAND_TIMEOUT_MS, topologyOf, type Redis } from './client.js';
@@ -22,7 +23,13 @@ export interface ConfirmedWrite {
  * @see https://redis.io/docs/latest/commands/wait/
  */
 export class ReplicatedWrites {
-  readonly #connections = new Map<string, RedisClientType>();
+  /**
+   * One connection per master, as the promise of its being ready: node-redis calls a client open
+   * from the moment `connect()` starts, and with the offline queue off a command sent before the
+   * handshake is over fails ("The client is offline"). Every caller awaits the same promise, so the
+   * writes that arrive together on a fresh (or re-made) connection all wait for it.
+   */
+  readonly #connections = new Map<string, Connection>();
   /** Replicas each master had connected, as `ROLE` said, and when it was asked. */
   readonly #replicas = new Map<string, { count: number; at: number }>();
 
@@ -44,10 +51,32 @@ export class ReplicatedWrites {
     return { result, confirmed: Number(acknowledged) >= 1 };
   }
 
+  /**
+   * {@link ReplicatedWrites.eval} of an idempotent script (a delete, a compare-and-delete) that
+   * must not be undone by a failover: the first attempt is awaited; when no replica confirmed
+   * it, it is repeated in the background every 100 ms, on the new primary after a failover, until
+   * a replica confirms it or `until` (unix ms) has passed.
+   */
+  async evalUntilConfirmed(key: string, script: string, keys: string[], args: string[], until: number): Promise<void> {
+    const attempt = () => this.eval(key, script, keys, args).then(
+      (written) => written.confirmed,
+      () => false,
+    );
+    if (await attempt()) return;
+    void (async () => {
+      while (Date.now() < until) {
+        await sleep(100, undefined, { ref: false });
+        if (await attempt()) return;
+      }
+      this.logger.warn({ event: 'replicated_write', outcome: 'gave_up' }, 'no replica confirmed a repeated write in time');
+    })();
+  }
+
   /** Closes the dedicated connections. */
   async close(): Promise<void> {
-    await Promise.all([...this.#connections.values()].map((c) => c.close().catch(() => undefined)));
+    const connections = [...this.#connections.values()];
     this.#connections.clear();
+    await Promise.all(connections.map((c) => c.ready.then((open) => open.close()).catch(() => undefined)));
   }
 
   /** Replicas connected to `master` (`ROLE`, asked at most once a second); fails if it is no longer a master. */
@@ -80,30 +109,45 @@ export class ReplicatedWrites {
     return `${shard.master.host}:${shard.master.port}`;
   }
 
-  async #connection(address: string): Promise<RedisClientType> {
-    let connection = this.#connections.get(address);
-    if (!connection) {
-      const at = address.lastIndexOf(':');
-      const options = nodeClientOptions(this.url);
-      // one attempt, no reconnecting: an address that stopped being a master is dropped, the next write asks again
-      connection = createClient({ ...options, socket: { ...options.socket, host: address.slice(0, at), port: Number(address.slice(at + 1)), reconnectStrategy: false } }) as RedisClientType;
-      connection.on('error', (err: Error) => {
-        this.logger.debug({ err: { message: err.message }, address }, 'replicated-writes connection lost');
-        if (this.#connections.get(address) === connection) this.#connections.delete(address);
-      });
-      this.#connections.set(address, connection);
-    }
-    if (!connection.isOpen) {
-      try {
-        await withDeadline(connection.connect(), REDIS_COMMAND_TIMEOUT_MS);
-      } catch (err) {
-        this.#connections.delete(address);
-        connection.destroy();
-        throw err;
-      }
-    }
-    return connection;
+  #connection(address: string): Promise<RedisClientType> {
+    const known = this.#connections.get(address);
+    if (known && (!known.client || known.client.isOpen)) return known.ready;
+    const entry: Connection = { ready: this.#connect(address, () => entry) };
+    this.#connections.set(address, entry);
+    // a connection that could not be made is forgotten: the next write tries again
+    entry.ready.catch(() => this.#forget(address, entry));
+    return entry.ready;
   }
+
+  async #connect(address: string, entry: () => Connection): Promise<RedisClientType> {
+    const at = address.lastIndexOf(':');
+    const options = nodeClientOptions(this.url);
+    // one attempt, no reconnecting: an address that stopped being a master is dropped, the next write asks again
+    const client = createClient({ ...options, socket: { ...options.socket, host: address.slice(0, at), port: Number(address.slice(at + 1)), reconnectStrategy: false } }) as RedisClientType;
+    client.on('error', (err: Error) => {
+      this.logger.debug({ err: { message: err.message }, address }, 'replicated-writes connection lost');
+      this.#forget(address, entry());
+    });
+    try {
+      await withDeadline(client.connect(), REDIS_COMMAND_TIMEOUT_MS);
+    } catch (err) {
+      client.destroy();
+      throw err;
+    }
+    entry().client = client;
+    return client;
+  }
+
+  /** Drops `address`'s connection if it is still `entry`. */
+  #forget(address: string, entry: Connection): void {
+    if (this.#connections.get(address) === entry) this.#connections.delete(address);
+  }
+}
+
+/** A dedicated connection: the promise every caller awaits, and the client once it is ready. */
+interface Connection {
+  ready: Promise<RedisClientType>;
+  client?: RedisClientType;
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
