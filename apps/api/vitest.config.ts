@@ -9,6 +9,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 const FAILOVER = [
   'test/sentinel.test.ts',
   'test/sentinel-fresh-start.test.ts',
+  'test/sentinel-lagging-replica.test.ts',
   'test/cluster-failover.test.ts',
   'test/rolling-restart.test.ts',
   'test/client-cache.test.ts',
