@@ -136,6 +136,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
       skewSeconds: config.refreshSkewSeconds,
       aheadSpreadSeconds: config.refreshAheadSpreadSeconds,
       maxWaitMs: config.idpTimeoutMs + 5_000,
+      idpTimeoutMs: config.idpTimeoutMs,
       observer: metrics,
       ...(replicated ? { replicated } : {}),
       ...options.refresh,
