@@ -11,6 +11,7 @@ const FAILOVER = [
   'test/sentinel-fresh-start.test.ts',
   'test/sentinel-lagging-replica.test.ts',
   'test/cluster-failover.test.ts',
+  'test/cluster-lagging-replica.test.ts',
   'test/rolling-restart.test.ts',
   'test/client-cache.test.ts',
 ];

@@ -53,23 +53,30 @@ export class ReplicatedWrites {
 
   /**
    * {@link ReplicatedWrites.eval} of an idempotent script (a delete, a compare-and-delete) that
-   * must not be undone by a failover: the first attempt is awaited; when no replica confirmed
-   * it, it is repeated in the background every 100 ms, on the new primary after a failover, until
-   * a replica confirms it or `until` (unix ms) has passed.
+   * must not be undone by a failover: the first attempt is awaited (its error is the caller's);
+   * when no replica confirmed it, it is repeated in the background every 100 ms, on the new
+   * primary after a failover, until a replica confirms it or `until` (unix ms) has passed.
    */
   async evalUntilConfirmed(key: string, script: string, keys: string[], args: string[], until: number): Promise<void> {
-    const attempt = () => this.eval(key, script, keys, args).then(
-      (written) => written.confirmed,
-      () => false,
-    );
-    if (await attempt()) return;
-    void (async () => {
-      while (Date.now() < until) {
-        await sleep(100, undefined, { ref: false });
-        if (await attempt()) return;
-      }
-      this.logger.warn({ event: 'replicated_write', outcome: 'gave_up' }, 'no replica confirmed a repeated write in time');
-    })();
+    let confirmed = false;
+    try {
+      confirmed = (await this.eval(key, script, keys, args)).confirmed;
+    } finally {
+      if (!confirmed) void this.#repeat(key, script, keys, args, until);
+    }
+  }
+
+  /** The background part of {@link ReplicatedWrites.evalUntilConfirmed}. */
+  async #repeat(key: string, script: string, keys: string[], args: string[], until: number): Promise<void> {
+    while (Date.now() < until) {
+      await sleep(100, undefined, { ref: false });
+      const confirmed = await this.eval(key, script, keys, args).then(
+        (written) => written.confirmed,
+        () => false,
+      );
+      if (confirmed) return;
+    }
+    this.logger.warn({ event: 'replicated_write', outcome: 'gave_up' }, 'no replica confirmed a repeated write in time');
   }
 
   /** Closes the dedicated connections. */
@@ -91,9 +98,10 @@ export class ReplicatedWrites {
   }
 
   /**
-   * `host:port` of the master that holds `key` when it has replicas; `undefined` when no failover
-   * can lose the write (one server, or a cluster shard without replicas): then the ordinary
-   * client writes and nothing waits.
+   * `host:port` of the master that holds `key`; `undefined` with one server (no failover can lose
+   * the write): then the ordinary client writes and nothing waits. Whether a master has replicas
+   * is asked of the master itself (`ROLE`): node-redis's cluster client lists a shard's replicas
+   * only with `useReplicas`, which would also send reads to them, so its slot map cannot tell.
    */
   #masterOf(key: string): string | undefined {
     const topology = topologyOf(this.redis);
@@ -105,7 +113,6 @@ export class ReplicatedWrites {
     }
     const shard = topology.cluster().slots[clusterSlot(key)];
     if (!shard?.master) throw new TimeoutError();
-    if (!shard.replicas?.length) return undefined;
     return `${shard.master.host}:${shard.master.port}`;
   }
 
