@@ -2,7 +2,8 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Redis } from '../redis/client.js';
 import { nowSeconds, type TokenRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
-import { addToExpiringSet } from './expiring-set.js';
+import type { ReplicatedWrites } from '../redis/replication.js';
+import { addToExpiringSet, addToExpiringSetReplicated } from './expiring-set.js';
 
 /** Lua, one key (the user's index): drop members past their absolute expiry, return the rest. */
 const LIVE = `
@@ -40,6 +41,8 @@ export class UserSessionIndex {
     private readonly prefix: string,
     private readonly idleSeconds: number,
     secrets: string | readonly string[],
+    /** Set with Sentinel or a Cluster: a new session's entry waits for a replica (docs/adr/0005). */
+    private readonly replicated?: ReplicatedWrites,
   ) {
     const ring = typeof secrets === 'string' ? [secrets] : secrets;
     this.#handleKeys = ring.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'cognito-bff', 'session-handle/v1', 32)));
@@ -54,10 +57,17 @@ export class UserSessionIndex {
     return createHmac('sha256', key).update(sid).digest().subarray(0, 16).toString('base64url');
   }
 
-  /** Adds a new session to its user's index (after its token hash exists). */
-  async register(sid: string, record: Pick<TokenRecord, 'sessionExpiresAt' | 'user'>): Promise<void> {
+  /**
+   * Adds a new session to its user's index (after its token hash exists). `confirmed`: a replica
+   * has the entry (always true without replicas); a session missing from its index would escape
+   * "sign out everywhere" and the session limit, so a sign-in does not go on without it.
+   */
+  async register(sid: string, record: Pick<TokenRecord, 'sessionExpiresAt' | 'user'>): Promise<{ confirmed: boolean }> {
     // the index (slot `{sub}`) expires with its longest-lived session
-    await addToExpiringSet(this.redis, userSessionsKey(this.prefix, record.user.sub), sid, record.sessionExpiresAt, nowSeconds());
+    const key = userSessionsKey(this.prefix, record.user.sub);
+    if (this.replicated) return addToExpiringSetReplicated(this.replicated, key, sid, record.sessionExpiresAt, nowSeconds());
+    await addToExpiringSet(this.redis, key, sid, record.sessionExpiresAt, nowSeconds());
+    return { confirmed: true };
   }
 
   /** The user's live sessions, oldest first; members whose session ended are pruned on the way. */

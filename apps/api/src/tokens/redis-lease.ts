@@ -65,7 +65,8 @@ export async function acquireLease(
 async function acquireFence(key: string, holder: string, { writes, fenceMs }: ReplicatedLease): Promise<HeldLease | undefined> {
   const takenAt = Date.now();
   const fencedUntil = takenAt + fenceMs;
-  const release = () => writes.evalUntilConfirmed(key, RELEASE, [key], [holder], fencedUntil);
+  // a release that fails now is repeated in the background: nobody waits for it
+  const release = () => writes.evalUntilConfirmed(key, RELEASE, [key], [holder], fencedUntil).catch(() => undefined);
   let taken;
   try {
     taken = await writes.eval(key, ACQUIRE, [key], [holder, String(fenceMs)]);
