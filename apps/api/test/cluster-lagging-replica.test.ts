@@ -4,7 +4,7 @@ import { clusterSlot } from '../src/redis/replication.js';
 import { readSessionId } from '../src/session/cookie.js';
 import { signInAs, testPrefix, testSecret } from './support/bff.js';
 import { peerEnv, spawnBffs, type BffProcess } from './support/bff-process.js';
-import { runLaggingFailover, type LagFigures } from './support/lagging-failover.js';
+import { broken, logSummary, runLaggingFailover, type LagFigures } from './support/lagging-failover.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { TestRedisCluster } from './support/redis-cluster.js';
 import { IptablesHold } from './support/replication-hold.js';
@@ -46,7 +46,7 @@ async function scenario(routing: 'sticky' | 'alternating'): Promise<LagFigures> 
   cluster = nodes;
   const secret = testSecret();
   const shared = { issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: testPrefix(), sessionSecret: secret };
-  instances = await spawnBffs([0, 1].map(() => ({ ...peerEnv(shared), REDIS_CLUSTER_NODES: nodes.nodes })));
+  instances = await spawnBffs([0, 1].map(() => ({ ...peerEnv(shared), REDIS_CLUSTER_NODES: nodes.nodes })), { captureStdout: true });
   const users = await Promise.all(Array.from({ length: USERS }, (_, i) => signInAs(instances[i % 2]!, i % 2 ? 'bob' : 'alice')));
   // the primary that holds the most of these sessions, and its replica's replication connection
   const owners = users.map((u) => nodes.primaryOf(clusterSlot(readSessionId(u.cookie, 'bff.sid', secret)!))!);
@@ -76,6 +76,7 @@ async function scenario(routing: 'sticky' | 'alternating'): Promise<LagFigures> 
     promoted: () => promotion!,
   });
   console.warn(`cluster, lagging replica, ${routing} (${count(victim)} of ${USERS} sessions on the killed primary): ${JSON.stringify(figures)}`);
+  if (broken(figures)) instances.forEach((instance, n) => console.warn(`instance ${n} (${instance.url}) warnings:\n${logSummary(instance)}`));
   return figures;
 }
 

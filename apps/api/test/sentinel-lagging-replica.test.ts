@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { signInAs, testPrefix, testSecret } from './support/bff.js';
 import { peerEnv, spawnBffs, type BffProcess } from './support/bff-process.js';
-import { runLaggingFailover, type LagFigures } from './support/lagging-failover.js';
+import { broken, logSummary, runLaggingFailover, type LagFigures } from './support/lagging-failover.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { TestRedisSentinel } from './support/redis-sentinel.js';
 
@@ -37,7 +37,7 @@ async function scenario(routing: 'sticky' | 'alternating'): Promise<LagFigures> 
   await idp.setBehaviour({ tokenDelayMs: 0 });
   set = await TestRedisSentinel.start({ laggable: true });
   const shared = { issuer: idp.issuer, upstreamUrl: upstream.url, keyPrefix: testPrefix(), sessionSecret: testSecret() };
-  instances = await spawnBffs([0, 1].map(() => ({ ...peerEnv(shared), ...set!.env })));
+  instances = await spawnBffs([0, 1].map(() => ({ ...peerEnv(shared), ...set!.env })), { captureStdout: true });
   const users = await Promise.all(Array.from({ length: USERS }, (_, i) => signInAs(instances[i % 2]!, i % 2 ? 'bob' : 'alice')));
   await idp.setBehaviour({ tokenDelayMs: 300 });
   const lagging = set;
@@ -56,6 +56,7 @@ async function scenario(routing: 'sticky' | 'alternating'): Promise<LagFigures> 
     promoted: () => promotion!,
   });
   console.warn(`sentinel, lagging replica, ${routing}: ${JSON.stringify(figures)}`);
+  if (broken(figures)) instances.forEach((instance, n) => console.warn(`instance ${n} (${instance.url}) warnings:\n${logSummary(instance)}`));
   return figures;
 }
 describe('Sentinel: the replica lags behind the primary that dies', () => {

@@ -34,8 +34,8 @@ export function peerEnv(o: { issuer: string; upstreamUrl: string; keyPrefix: str
 }
 
 /** Starts several with {@link spawnBff}; when one fails to start, the others are killed too. */
-export async function spawnBffs(envs: Record<string, string>[]): Promise<BffProcess[]> {
-  const started = await Promise.allSettled(envs.map((env) => spawnBff(env)));
+export async function spawnBffs(envs: Record<string, string>[], options: { captureStdout?: boolean } = {}): Promise<BffProcess[]> {
+  const started = await Promise.allSettled(envs.map((env) => spawnBff(env, options)));
   const failed = started.find((s) => s.status === 'rejected');
   if (!failed) return started.map((s) => (s as PromiseFulfilledResult<BffProcess>).value);
   await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.kill() : undefined)));

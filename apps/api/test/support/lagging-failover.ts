@@ -1,4 +1,5 @@
 import type { SpawnedEmulator } from '@app/cognito-emulator';
+import type { BffProcess } from './bff-process.js';
 import type { HeldBack } from './replication-hold.js';
 
 /** What one lagging-replica failover did to the sessions, as users and the IdP saw it. */
@@ -23,6 +24,24 @@ export interface LagFigures {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** True when the figures break a promise the lagging-replica tests check. */
+export function broken(f: LagFigures): boolean {
+  return f.heldBack.bytes === 0 || f.sessionsLost > 0 || f.refreshReused > 0 || f.refreshRefused > 0 || (f.lastFailureAfterKillMs ?? 0) >= 10_000;
+}
+
+/** The warnings and errors an instance logged (captured stdout), one short line each, for a failed run's report. */
+export function logSummary(instance: BffProcess, max = 40): string {
+  const lines = instance
+    .stdout()
+    .split('\n')
+    .filter((l) => /"level":(40|50|60)/.test(l))
+    .map((l) => {
+      const { time, msg, event, outcome, err } = JSON.parse(l) as { time: number; msg?: string; event?: string; outcome?: string; err?: { message?: string } };
+      return `${new Date(time).toISOString().slice(11, 23)} ${event ?? ''} ${outcome ?? ''} ${msg ?? ''} ${err?.message ?? ''}`.replace(/\s+/g, ' ');
+    });
+  return lines.slice(-max).join('\n');
+}
 
 /**
  * Keeps every session busy on the given instances (about `ratePerSecond` requests in all,

@@ -58,6 +58,14 @@ export class ReplicationProxy {
     this.#holding = true;
   }
 
+  /** Sends on what was held back and stops holding: the replica catches up. */
+  release(): void {
+    this.#holding = false;
+    const held = Buffer.concat(this.#held);
+    this.#held = [];
+    for (const { downstream } of this.#pairs) downstream.write(held);
+  }
+
   /** What is held back so far. */
   heldBack(): HeldBack {
     const buffer = Buffer.concat(this.#held);
