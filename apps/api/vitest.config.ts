@@ -10,6 +10,7 @@ const FAILOVER = [
   'test/sentinel.test.ts',
   'test/sentinel-fresh-start.test.ts',
   'test/sentinel-lagging-replica.test.ts',
+  'test/sentinel-lagging-writes.test.ts',
   'test/cluster-failover.test.ts',
   'test/cluster-lagging-replica.test.ts',
   'test/rolling-restart.test.ts',
