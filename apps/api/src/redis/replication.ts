@@ -39,12 +39,18 @@ export class ReplicatedWrites {
     private readonly logger: Logger,
   ) {}
 
-  /** Runs `script` on the master of `key` (every key of the script shares its hash tag) and waits for one replica. */
-  async eval(key: string, script: string, keys: string[], args: string[]): Promise<ConfirmedWrite> {
+  /**
+   * Runs `script` on the master of `key` (every key of the script shares its hash tag) and waits for
+   * one replica. `wrote(result)` false: the script changed nothing (a lease somebody else holds, a
+   * compare-and-delete that found another holder), there is nothing to wait for, and no `WAIT`
+   * blocks the connection for it.
+   */
+  async eval(key: string, script: string, keys: string[], args: string[], wrote: (result: unknown) => boolean = () => true): Promise<ConfirmedWrite> {
     const master = this.#masterOf(key);
     if (!master) return { result: await this.redis.eval(script, { keys, arguments: args }), confirmed: true };
     const connection = await this.#connection(master);
     const result = await withDeadline(connection.eval(script, { keys, arguments: args }), REDIS_COMMAND_TIMEOUT_MS);
+    if (!wrote(result)) return { result, confirmed: true };
     // no replica connected (the only one was just promoted): nothing a failover could promote lacks the write
     if ((await this.#connectedReplicas(master, connection)) === 0) return { result, confirmed: true };
     const acknowledged = await withDeadline(connection.sendCommand(['WAIT', '1', String(REPLICA_WAIT_MS)]), REPLICA_WAIT_MS + REDIS_COMMAND_TIMEOUT_MS);
@@ -57,20 +63,20 @@ export class ReplicatedWrites {
    * when no replica confirmed it, it is repeated in the background every 100 ms, on the new
    * primary after a failover, until a replica confirms it or `until` (unix ms) has passed.
    */
-  async evalUntilConfirmed(key: string, script: string, keys: string[], args: string[], until: number): Promise<void> {
+  async evalUntilConfirmed(key: string, script: string, keys: string[], args: string[], until: number, wrote?: (result: unknown) => boolean): Promise<void> {
     let confirmed = false;
     try {
-      confirmed = (await this.eval(key, script, keys, args)).confirmed;
+      confirmed = (await this.eval(key, script, keys, args, wrote)).confirmed;
     } finally {
-      if (!confirmed) void this.#repeat(key, script, keys, args, until);
+      if (!confirmed) void this.#repeat(key, script, keys, args, until, wrote);
     }
   }
 
   /** The background part of {@link ReplicatedWrites.evalUntilConfirmed}. */
-  async #repeat(key: string, script: string, keys: string[], args: string[], until: number): Promise<void> {
+  async #repeat(key: string, script: string, keys: string[], args: string[], until: number, wrote?: (result: unknown) => boolean): Promise<void> {
     while (Date.now() < until) {
       await sleep(100, undefined, { ref: false });
-      const confirmed = await this.eval(key, script, keys, args).then(
+      const confirmed = await this.eval(key, script, keys, args, wrote).then(
         (written) => written.confirmed,
         () => false,
       );

@@ -66,10 +66,12 @@ async function acquireFence(key: string, holder: string, { writes, fenceMs }: Re
   const takenAt = Date.now();
   const fencedUntil = takenAt + fenceMs;
   // a release that fails now is repeated in the background: nobody waits for it
-  const release = () => writes.evalUntilConfirmed(key, RELEASE, [key], [holder], fencedUntil).catch(() => undefined);
+  // 0: the lease is not ours (any more) on this master, nothing was deleted, nothing to wait for
+  const release = () => writes.evalUntilConfirmed(key, RELEASE, [key], [holder], fencedUntil, (deleted) => deleted !== 0).catch(() => undefined);
   let taken;
   try {
-    taken = await writes.eval(key, ACQUIRE, [key], [holder, String(fenceMs)]);
+    // a lease somebody else holds wrote nothing: a waiter's attempt does not wait for a replica
+    taken = await writes.eval(key, ACQUIRE, [key], [holder, String(fenceMs)], (set) => set === 'OK');
   } catch (err) {
     void release(); // it may have been set before the error
     throw err;
