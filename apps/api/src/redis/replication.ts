@@ -41,9 +41,10 @@ export class ReplicatedWrites {
 
   /**
    * Runs `script` on the master of `key` (every key of the script shares its hash tag) and waits for
-   * one replica. `wrote(result)` false: the script changed nothing (a lease somebody else holds, a
-   * compare-and-delete that found another holder), there is nothing to wait for, and no `WAIT`
-   * blocks the connection for it.
+   * one replica. `wrote(result)` false: the script changed nothing and the caller relies on
+   * nothing written before (a lease somebody else holds), so no `WAIT` blocks the connection for
+   * it. Not for a write that is repeated until confirmed: its repetition may write nothing while
+   * the first, unconfirmed attempt still needs the `WAIT`.
    */
   async eval(key: string, script: string, keys: string[], args: string[], wrote: (result: unknown) => boolean = () => true): Promise<ConfirmedWrite> {
     const master = this.#masterOf(key);
@@ -63,20 +64,20 @@ export class ReplicatedWrites {
    * when no replica confirmed it, it is repeated in the background every 100 ms, on the new
    * primary after a failover, until a replica confirms it or `until` (unix ms) has passed.
    */
-  async evalUntilConfirmed(key: string, script: string, keys: string[], args: string[], until: number, wrote?: (result: unknown) => boolean): Promise<void> {
+  async evalUntilConfirmed(key: string, script: string, keys: string[], args: string[], until: number): Promise<void> {
     let confirmed = false;
     try {
-      confirmed = (await this.eval(key, script, keys, args, wrote)).confirmed;
+      confirmed = (await this.eval(key, script, keys, args)).confirmed;
     } finally {
-      if (!confirmed) void this.#repeat(key, script, keys, args, until, wrote);
+      if (!confirmed) void this.#repeat(key, script, keys, args, until);
     }
   }
 
   /** The background part of {@link ReplicatedWrites.evalUntilConfirmed}. */
-  async #repeat(key: string, script: string, keys: string[], args: string[], until: number, wrote?: (result: unknown) => boolean): Promise<void> {
+  async #repeat(key: string, script: string, keys: string[], args: string[], until: number): Promise<void> {
     while (Date.now() < until) {
       await sleep(100, undefined, { ref: false });
-      const confirmed = await this.eval(key, script, keys, args, wrote).then(
+      const confirmed = await this.eval(key, script, keys, args).then(
         (written) => written.confirmed,
         () => false,
       );

@@ -66,8 +66,9 @@ async function acquireFence(key: string, holder: string, { writes, fenceMs }: Re
   const takenAt = Date.now();
   const fencedUntil = takenAt + fenceMs;
   // a release that fails now is repeated in the background: nobody waits for it
-  // 0: the lease is not ours (any more) on this master, nothing was deleted, nothing to wait for
-  const release = () => writes.evalUntilConfirmed(key, RELEASE, [key], [holder], fencedUntil, (deleted) => deleted !== 0).catch(() => undefined);
+  // always followed by WAIT, even when it deleted nothing: repeated on a primary that already
+  // deleted the lease, its WAIT still covers that earlier, unconfirmed deletion on this connection
+  const release = () => writes.evalUntilConfirmed(key, RELEASE, [key], [holder], fencedUntil).catch(() => undefined);
   let taken;
   try {
     // a lease somebody else holds wrote nothing: a waiter's attempt does not wait for a replica
