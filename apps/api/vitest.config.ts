@@ -6,7 +6,16 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  * ("503 within 2 s"): they run after everything else, one file at a time, so two of them never
  * starve each other of the two cores.
  */
-const FAILOVER = ['test/sentinel.test.ts', 'test/cluster-failover.test.ts', 'test/rolling-restart.test.ts', 'test/client-cache.test.ts'];
+const FAILOVER = [
+  'test/sentinel.test.ts',
+  'test/sentinel-fresh-start.test.ts',
+  'test/sentinel-lagging-replica.test.ts',
+  'test/sentinel-lagging-writes.test.ts',
+  'test/cluster-failover.test.ts',
+  'test/cluster-lagging-replica.test.ts',
+  'test/rolling-restart.test.ts',
+  'test/client-cache.test.ts',
+];
 
 const shared = {
   resolve: {

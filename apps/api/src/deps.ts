@@ -116,7 +116,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const idpKeys = new IdpKeys(oidc, config.idpTimeoutMs);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated, sessionReads);
   const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
-  const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets);
+  const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets, replicated);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
   const activeSessions = new ActiveSessions(redis, config.redisKeyPrefix, logger, metrics);
   const live = new LiveConnections(logger, config.maxWebSocketsPerSession);
@@ -164,6 +164,7 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
       skewSeconds: config.refreshSkewSeconds,
       aheadSpreadSeconds: config.refreshAheadSpreadSeconds,
       maxWaitMs: config.idpTimeoutMs + 5_000,
+      idpTimeoutMs: config.idpTimeoutMs,
       observer: metrics,
       ...(replicated ? { replicated } : {}),
       ...(onRefreshed ? { onRefreshed } : {}),

@@ -64,6 +64,12 @@ function delayUnlessClosed(req: IncomingMessage, res: ServerResponse, ms: number
   });
 }
 
+/** Counts a token request as in flight until its response is done (or its client gave up). */
+function countInFlight(rt: Runtime, res: ServerResponse): void {
+  rt.inFlight.tokenRequests += 1;
+  res.once('close', () => (rt.inFlight.tokenRequests -= 1));
+}
+
 /** Applies the configured delay and failure to a token request; false = already handled. */
 async function tokenGate(rt: Runtime, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const { tokenDelayMs } = rt.behaviour;
@@ -92,6 +98,8 @@ async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, pat
   switch (route) {
     case 'GET /__emulator/stats':
       return sendJson(res, 200, rt.state.stats);
+    case 'GET /__emulator/in-flight':
+      return sendJson(res, 200, rt.inFlight);
     case 'POST /__emulator/reset':
       rt.state.resetStats();
       return sendJson(res, 200, rt.state.stats);
@@ -260,7 +268,10 @@ export function createHandler(rt: Runtime, oidc: Handler): Handler {
       const login = /^\/login\/([\w-]+)$/.exec(path);
       if (login?.[1]) return await interaction(rt, req, res, login[1]);
       if (path === '/logout' && req.method === 'GET') return await logout(rt, req, res, url.searchParams);
-      if (path.toLowerCase() === '/oauth2/token' && req.method === 'POST' && !(await tokenGate(rt, req, res))) return;
+      if (path.toLowerCase() === '/oauth2/token' && req.method === 'POST') {
+        countInFlight(rt, res);
+        if (!(await tokenGate(rt, req, res))) return;
+      }
       if (path.toLowerCase() === '/oauth2/authorize') dropWhatCognitoIgnores(req, url);
       return await oidc(req, res);
     } catch (err) {

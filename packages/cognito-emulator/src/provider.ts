@@ -99,7 +99,7 @@ async function loadOrCreateGrant(ctx: KoaContext): Promise<GrantInstance> {
 
 /** Creates the oidc-provider instance for one emulator. */
 export function createProvider(
-  rt: Omit<Runtime, 'provider' | 'behaviour'>,
+  rt: Omit<Runtime, 'provider' | 'behaviour' | 'inFlight'>,
   keys: { signingKey: JWK; cookieKeys: string[] },
 ): Provider {
   const { options } = rt;

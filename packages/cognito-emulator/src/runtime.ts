@@ -19,6 +19,8 @@ export interface Runtime {
   readonly usersBySub: ReadonlyMap<string, SeedUser>;
   readonly clients: ReadonlyMap<string, EmulatorClient>;
   behaviour: Behaviour;
+  /** Token requests received and not yet answered (`GET /__emulator/in-flight`). */
+  inFlight: { tokenRequests: number };
   provider: Provider;
 }
 

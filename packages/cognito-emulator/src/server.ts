@@ -47,6 +47,7 @@ export async function startWith(opts: InternalOptions): Promise<RunningEmulator>
   const rt: Runtime = {
     ...base,
     behaviour: { tokenDelayMs: 0, tokenFailureStatus: null },
+    inFlight: { tokenRequests: 0 },
     provider: createProvider(base, { signingKey, cookieKeys }),
   };
   rt.provider.use(cognitoShape(rt));

@@ -18,6 +18,8 @@ export interface SpawnedEmulator {
   pid: number;
   stats(): Promise<EmulatorStats>;
   reset(): Promise<void>;
+  /** Token requests the emulator is processing right now (e.g. held by `tokenDelayMs`). */
+  inFlight(): Promise<{ tokenRequests: number }>;
   setBehaviour(b: EmulatorBehaviour): Promise<void>;
   /** Sets a user's groups (Cognito's AdminAddUserToGroup): tokens issued from now on carry them. Not kept across restart(). */
   setGroups(username: string, groups: string[]): Promise<void>;
@@ -146,6 +148,7 @@ export async function spawnEmulator(opts: EmulatorOptions = {}): Promise<Spawned
     reset: async () => {
       await admin(origin, 'reset', { method: 'POST' });
     },
+    inFlight: async () => (await admin(origin, 'in-flight')) as { tokenRequests: number },
     setBehaviour: async (b) => {
       await admin(origin, 'behaviour', {
         method: 'POST',

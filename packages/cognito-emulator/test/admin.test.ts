@@ -33,6 +33,17 @@ describe('test hooks', () => {
     });
   });
 
+  it('tells how many token requests it is processing right now', async () => {
+    const tokens = await login(pool.d);
+    await pool.idp.setBehaviour({ tokenDelayMs: 400 });
+    expect(await pool.idp.inFlight()).toEqual({ tokenRequests: 0 });
+    const pending = refresh(pool.d, tokens.refresh_token!);
+    await sleep(150);
+    expect(await pool.idp.inFlight()).toEqual({ tokenRequests: 1 });
+    expect((await pending).status).toBe(200);
+    expect(await pool.idp.inFlight()).toEqual({ tokenRequests: 0 });
+  });
+
   it('answers the configured 5xx instead of processing, counted as a request but not a grant', async () => {
     const tokens = await login(pool.d);
     await pool.idp.reset();

@@ -94,9 +94,15 @@ async function callback(deps: AuthRoutesDeps, req: Request, res: Response) {
   req.session.createdAt = record.createdAt;
   req.session.cookie.maxAge = (record.sessionExpiresAt - record.createdAt) * 1000;
   const created = await deps.tokens.create(req.sessionID, record, deps.activity.initial(record, sanitizeUserAgent(req.headers['user-agent'])));
-  if (!created.confirmed) deps.logger.warn({ reqId: req.id, event: 'login', outcome: 'unreplicated' }, 'new session not confirmed by a replica in time');
   // signing in again in the same browser: the session being replaced ends like a sign-out (its refresh token revoked)
-  await Promise.all([saveSession(req.session), endSessionsRevoking(deps, [previousSid], req.id), deps.userSessions.register(req.sessionID, record)]);
+  const [, , indexed] = await Promise.all([saveSession(req.session), endSessionsRevoking(deps, [previousSid], req.id), deps.userSessions.register(req.sessionID, record)]);
+  if (!created.confirmed || !indexed.confirmed) {
+    // with replicas: a session (or its index entry) no replica has could vanish in a failover, so
+    // the sign-in is not reported as done; the half-made session ends like a sign-out (docs/adr/0005)
+    deps.logger.warn({ reqId: req.id, event: 'login', outcome: 'unreplicated' }, 'new session not confirmed by a replica in time');
+    await endSessionsRevoking(deps, [req.sessionID], req.id).catch(() => undefined);
+    throw new AppError('session_store_unavailable');
+  }
   await enforceSessionLimit(deps, record.user.sub, req.sessionID, req.id); // MAX_SESSIONS_PER_USER, once the new session is indexed
   await deps.activeSessions.started(req.sessionID, record.sessionExpiresAt);
   deps.logger.info({ reqId: req.id, event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, TimeoutError, type RedisClientType } from 'redis';
 import type { Logger } from 'pino';
 import { nodeClientOptions, REDIS_COMMAND_TIMEOUT_MS, topologyOf, type Redis } from './client.js';
@@ -22,7 +23,13 @@ export interface ConfirmedWrite {
  * @see https://redis.io/docs/latest/commands/wait/
  */
 export class ReplicatedWrites {
-  readonly #connections = new Map<string, RedisClientType>();
+  /**
+   * One connection per master, as the promise of its being ready: node-redis calls a client open
+   * from the moment `connect()` starts, and with the offline queue off a command sent before the
+   * handshake is over fails ("The client is offline"). Every caller awaits the same promise, so the
+   * writes that arrive together on a fresh (or re-made) connection all wait for it.
+   */
+  readonly #connections = new Map<string, Connection>();
   /** Replicas each master had connected, as `ROLE` said, and when it was asked. */
   readonly #replicas = new Map<string, { count: number; at: number }>();
 
@@ -32,22 +39,58 @@ export class ReplicatedWrites {
     private readonly logger: Logger,
   ) {}
 
-  /** Runs `script` on the master of `key` (every key of the script shares its hash tag) and waits for one replica. */
-  async eval(key: string, script: string, keys: string[], args: string[]): Promise<ConfirmedWrite> {
+  /**
+   * Runs `script` on the master of `key` (every key of the script shares its hash tag) and waits for
+   * one replica. `wrote(result)` false: the script changed nothing and the caller relies on
+   * nothing written before (a lease somebody else holds), so no `WAIT` blocks the connection for
+   * it. Not for a write that is repeated until confirmed: its repetition may write nothing while
+   * the first, unconfirmed attempt still needs the `WAIT`.
+   */
+  async eval(key: string, script: string, keys: string[], args: string[], wrote: (result: unknown) => boolean = () => true): Promise<ConfirmedWrite> {
     const master = this.#masterOf(key);
     if (!master) return { result: await this.redis.eval(script, { keys, arguments: args }), confirmed: true };
     const connection = await this.#connection(master);
     const result = await withDeadline(connection.eval(script, { keys, arguments: args }), REDIS_COMMAND_TIMEOUT_MS);
+    if (!wrote(result)) return { result, confirmed: true };
     // no replica connected (the only one was just promoted): nothing a failover could promote lacks the write
     if ((await this.#connectedReplicas(master, connection)) === 0) return { result, confirmed: true };
     const acknowledged = await withDeadline(connection.sendCommand(['WAIT', '1', String(REPLICA_WAIT_MS)]), REPLICA_WAIT_MS + REDIS_COMMAND_TIMEOUT_MS);
     return { result, confirmed: Number(acknowledged) >= 1 };
   }
 
+  /**
+   * {@link ReplicatedWrites.eval} of an idempotent script (a delete, a compare-and-delete) that
+   * must not be undone by a failover: the first attempt is awaited (its error is the caller's);
+   * when no replica confirmed it, it is repeated in the background every 100 ms, on the new
+   * primary after a failover, until a replica confirms it or `until` (unix ms) has passed.
+   */
+  async evalUntilConfirmed(key: string, script: string, keys: string[], args: string[], until: number): Promise<void> {
+    let confirmed = false;
+    try {
+      confirmed = (await this.eval(key, script, keys, args)).confirmed;
+    } finally {
+      if (!confirmed) void this.#repeat(key, script, keys, args, until);
+    }
+  }
+
+  /** The background part of {@link ReplicatedWrites.evalUntilConfirmed}. */
+  async #repeat(key: string, script: string, keys: string[], args: string[], until: number): Promise<void> {
+    while (Date.now() < until) {
+      await sleep(100, undefined, { ref: false });
+      const confirmed = await this.eval(key, script, keys, args).then(
+        (written) => written.confirmed,
+        () => false,
+      );
+      if (confirmed) return;
+    }
+    this.logger.warn({ event: 'replicated_write', outcome: 'gave_up' }, 'no replica confirmed a repeated write in time');
+  }
+
   /** Closes the dedicated connections. */
   async close(): Promise<void> {
-    await Promise.all([...this.#connections.values()].map((c) => c.close().catch(() => undefined)));
+    const connections = [...this.#connections.values()];
     this.#connections.clear();
+    await Promise.all(connections.map((c) => c.ready.then((open) => open.close()).catch(() => undefined)));
   }
 
   /** Replicas connected to `master` (`ROLE`, asked at most once a second); fails if it is no longer a master. */
@@ -62,9 +105,10 @@ export class ReplicatedWrites {
   }
 
   /**
-   * `host:port` of the master that holds `key` when it has replicas; `undefined` when no failover
-   * can lose the write (one server, or a cluster shard without replicas): then the ordinary
-   * client writes and nothing waits.
+   * `host:port` of the master that holds `key`; `undefined` with one server (no failover can lose
+   * the write): then the ordinary client writes and nothing waits. Whether a master has replicas
+   * is asked of the master itself (`ROLE`): node-redis's cluster client lists a shard's replicas
+   * only with `useReplicas`, which would also send reads to them, so its slot map cannot tell.
    */
   #masterOf(key: string): string | undefined {
     const topology = topologyOf(this.redis);
@@ -76,34 +120,48 @@ export class ReplicatedWrites {
     }
     const shard = topology.cluster().slots[clusterSlot(key)];
     if (!shard?.master) throw new TimeoutError();
-    if (!shard.replicas?.length) return undefined;
     return `${shard.master.host}:${shard.master.port}`;
   }
 
-  async #connection(address: string): Promise<RedisClientType> {
-    let connection = this.#connections.get(address);
-    if (!connection) {
-      const at = address.lastIndexOf(':');
-      const options = nodeClientOptions(this.url);
-      // one attempt, no reconnecting: an address that stopped being a master is dropped, the next write asks again
-      connection = createClient({ ...options, socket: { ...options.socket, host: address.slice(0, at), port: Number(address.slice(at + 1)), reconnectStrategy: false } }) as RedisClientType;
-      connection.on('error', (err: Error) => {
-        this.logger.debug({ err: { message: err.message }, address }, 'replicated-writes connection lost');
-        if (this.#connections.get(address) === connection) this.#connections.delete(address);
-      });
-      this.#connections.set(address, connection);
-    }
-    if (!connection.isOpen) {
-      try {
-        await withDeadline(connection.connect(), REDIS_COMMAND_TIMEOUT_MS);
-      } catch (err) {
-        this.#connections.delete(address);
-        connection.destroy();
-        throw err;
-      }
-    }
-    return connection;
+  #connection(address: string): Promise<RedisClientType> {
+    const known = this.#connections.get(address);
+    if (known && (!known.client || known.client.isOpen)) return known.ready;
+    const entry: Connection = { ready: this.#connect(address, () => entry) };
+    this.#connections.set(address, entry);
+    // a connection that could not be made is forgotten: the next write tries again
+    entry.ready.catch(() => this.#forget(address, entry));
+    return entry.ready;
   }
+
+  async #connect(address: string, entry: () => Connection): Promise<RedisClientType> {
+    const at = address.lastIndexOf(':');
+    const options = nodeClientOptions(this.url);
+    // one attempt, no reconnecting: an address that stopped being a master is dropped, the next write asks again
+    const client = createClient({ ...options, socket: { ...options.socket, host: address.slice(0, at), port: Number(address.slice(at + 1)), reconnectStrategy: false } }) as RedisClientType;
+    client.on('error', (err: Error) => {
+      this.logger.debug({ err: { message: err.message }, address }, 'replicated-writes connection lost');
+      this.#forget(address, entry());
+    });
+    try {
+      await withDeadline(client.connect(), REDIS_COMMAND_TIMEOUT_MS);
+    } catch (err) {
+      client.destroy();
+      throw err;
+    }
+    entry().client = client;
+    return client;
+  }
+
+  /** Drops `address`'s connection if it is still `entry`. */
+  #forget(address: string, entry: Connection): void {
+    if (this.#connections.get(address) === entry) this.#connections.delete(address);
+  }
+}
+
+/** A dedicated connection: the promise every caller awaits, and the client once it is ready. */
+interface Connection {
+  ready: Promise<RedisClientType>;
+  client?: RedisClientType;
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,4 +1,5 @@
 import type { Redis } from '../redis/client.js';
+import type { ReplicatedWrites } from '../redis/replication.js';
 
 /**
  * Lua, one key (a sorted set of member → absolute expiry, unix seconds): drop members past their
@@ -19,4 +20,10 @@ return 1`;
  */
 export async function addToExpiringSet(redis: Redis, key: string, member: string, expiresAt: number, now = Math.floor(Date.now() / 1000)): Promise<void> {
   await redis.eval(ADD, { keys: [key], arguments: [member, String(expiresAt), String(now)] });
+}
+
+/** {@link addToExpiringSet} on the key's master, waiting for a replica to have it (redis/replication.ts). */
+export async function addToExpiringSetReplicated(writes: ReplicatedWrites, key: string, member: string, expiresAt: number, now = Math.floor(Date.now() / 1000)): Promise<{ confirmed: boolean }> {
+  const { confirmed } = await writes.eval(key, ADD, [key], [member, String(expiresAt), String(now)]);
+  return { confirmed };
 }

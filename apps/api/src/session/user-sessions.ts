@@ -3,7 +3,8 @@ import type { Redis } from '../redis/client.js';
 import { idpSessionKey, userSessionsKey } from '../redis/keyspace.js';
 import { nowSeconds, type TokenRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
-import { addToExpiringSet } from './expiring-set.js';
+import type { ReplicatedWrites } from '../redis/replication.js';
+import { addToExpiringSet, addToExpiringSetReplicated } from './expiring-set.js';
 
 /** Lua, one key (the user's index): drop members past their absolute expiry, return the rest. */
 const LIVE = `
@@ -38,6 +39,8 @@ export class UserSessionIndex {
     private readonly prefix: string,
     private readonly idleSeconds: number,
     secrets: string | readonly string[],
+    /** Set with Sentinel or a Cluster: a new session's entry waits for a replica (docs/adr/0005). */
+    private readonly replicated?: ReplicatedWrites,
   ) {
     const ring = typeof secrets === 'string' ? [secrets] : secrets;
     this.#handleKeys = ring.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'cognito-bff', 'session-handle/v1', 32)));
@@ -52,15 +55,23 @@ export class UserSessionIndex {
     return createHmac('sha256', key).update(sid).digest().subarray(0, 16).toString('base64url');
   }
 
-  /** Adds a new session to its user's index (after its token hash exists). */
-  async register(sid: string, record: Pick<TokenRecord, 'sessionExpiresAt' | 'user' | 'idpSid'>): Promise<void> {
+  /**
+   * Adds a new session to its user's index (after its token hash exists), and to the index of its
+   * IdP session when its ID token named one. `confirmed`: a replica has the user-index entry
+   * (always true without replicas); a session missing from its index would escape "sign out
+   * everywhere" and the session limit, so a sign-in does not go on without it. The IdP-session
+   * entry is not waited for: lost in a failover, a back-channel logout naming that `sid` alone
+   * misses the session, which one naming `sub` (every provider sends it with `sid`) still ends.
+   */
+  async register(sid: string, record: Pick<TokenRecord, 'sessionExpiresAt' | 'user' | 'idpSid'>): Promise<{ confirmed: boolean }> {
     const now = nowSeconds();
     // the index (slot `{sub}`) expires with its longest-lived session
-    await Promise.all([
-      addToExpiringSet(this.redis, userSessionsKey(this.prefix, record.user.sub), sid, record.sessionExpiresAt, now),
-      // back-channel logout may name the IdP session alone (`sid` without `sub`)
+    const key = userSessionsKey(this.prefix, record.user.sub);
+    const [user] = await Promise.all([
+      this.replicated ? addToExpiringSetReplicated(this.replicated, key, sid, record.sessionExpiresAt, now) : addToExpiringSet(this.redis, key, sid, record.sessionExpiresAt, now).then(() => ({ confirmed: true })),
       record.idpSid ? addToExpiringSet(this.redis, idpSessionKey(this.prefix, record.idpSid), sid, record.sessionExpiresAt, now) : undefined,
     ]);
+    return user;
   }
 
   /** Sessions signed in through the IdP session `idpSid` and not expired (they may have ended since: check each record). */

@@ -49,11 +49,19 @@ export interface RefreshOptions {
   aheadSpreadSeconds?: number;
   /** With replicas (Sentinel, Cluster): the lease and each refresh's result wait for a replica (docs/adr/0005). */
   replicated?: ReplicatedWrites;
-  /** Longest a rotated refresh token is kept in hand, retrying its write, when no replica confirmed it. */
+  /** Longest a rotated refresh token is kept in hand, retrying its write, when no replica confirmed it. Default 15 s. */
   holdMs?: number;
   /** Told about every refresh this process wrote (open WebSockets check their route's policy again); must not throw. */
   onRefreshed?: (sid: string, record: TokenRecord) => void;
+  /**
+   * Longest a token request to the IdP takes (the OIDC client's own timeout). With replicas the
+   * lease is taken for this plus `holdMs` (docs/adr/0005-redis-failover.md). Default 10 s.
+   */
+  idpTimeoutMs?: number;
 }
+
+/** Time kept between the end of a lease's fence and the last write of a result held under it (clocks, the write's own time). */
+const FENCE_MARGIN_MS = 1_000;
 
 /** Called when a refresh token was rejected for good: ends the session everywhere. */
 export type EndSession = (sid: string) => Promise<void>;
@@ -155,9 +163,9 @@ export class RefreshCoordinator {
   /** The session's refresh lease, confirmed by a replica where there are replicas; `undefined` when somebody else holds it. */
   #acquire(sid: string, parent: SpanParent | undefined): Promise<HeldLease | undefined> {
     const onRenewError = (err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed');
-    return redisSpan(parent, this.options.replicated ? 'EVAL' : 'SET', () =>
-      acquireLease(this.redis, this.store.keys(sid).lease, this.#leaseMs, onRenewError, this.options.replicated),
-    );
+    const { replicated } = this.options;
+    const fence = replicated ? { writes: replicated, fenceMs: (this.options.idpTimeoutMs ?? 10_000) + this.#holdMs + FENCE_MARGIN_MS } : undefined;
+    return redisSpan(parent, replicated ? 'EVAL' : 'SET', () => acquireLease(this.redis, this.store.keys(sid).lease, this.#leaseMs, onRenewError, fence));
   }
 
   /** Gives the lease back (compare and delete, a script). */
@@ -168,6 +176,10 @@ export class RefreshCoordinator {
   /** True while the token is valid for more than the wait margin: it can serve during a background refresh. */
   #servesWhileRefreshing(current: VersionedRecord): boolean {
     return current.record.accessTokenExpiresAt - nowSeconds() > this.#waitMarginSeconds;
+  }
+
+  get #holdMs(): number {
+    return this.options.holdMs ?? 15_000;
   }
 
   get #waitMarginSeconds(): number {
@@ -229,7 +241,7 @@ export class RefreshCoordinator {
       const idpError = err instanceof IdpError ? err : undefined;
       if (idpError?.kind === 'invalid_grant') {
         this.options.observer?.refreshed('session_expired', (Date.now() - t0) / 1000);
-        return this.#end(sid, idpError.message);
+        return this.#end(sid, idpError.message, current.version);
       }
       this.#report('idp_unavailable', t0, started, waited, { sid: redactSid(sid), err: errorSummary(err) });
       await this.redis.set(keys.refreshFailed, String(Date.now()), { PX: 2_000 });
@@ -238,7 +250,7 @@ export class RefreshCoordinator {
     const record = recordAfterRefresh(current.record, granted);
     const write = this.store.sealForWrite(sid, current.version, record);
     const written = await redisSpan(parent, 'EVAL', () => this.#writeRefreshed(write, lease));
-    this.#report(written === 'written' ? 'refreshed' : 'stale', t0, started, waited, { rotated: Boolean(granted.refreshToken) });
+    this.#report(written === 'written' ? 'refreshed' : 'stale', t0, started, waited, { sid: redactSid(sid), version: current.version, rotated: Boolean(granted.refreshToken) });
     if (written === 'written') {
       this.options.onRefreshed?.(sid, record);
       return { kind: 'fresh', current: { version: current.version + 1, record } };
@@ -258,17 +270,21 @@ export class RefreshCoordinator {
   async #writeRefreshed(write: SealedWrite, lease: HeldLease): Promise<WriteResult> {
     try {
       const { outcome, confirmed } = await this.store.compareAndSetReplicated(write);
-      if (outcome === 'written' && !confirmed) lease.keepUntil(this.#keepUntilReplicated(write));
+      if (outcome === 'written' && !confirmed) lease.keepUntil(this.#keepUntilReplicated(write, lease));
       return outcome;
     } catch (err) {
-      if (isRedisUnavailable(err)) lease.keepUntil(this.#keepUntilReplicated(write));
+      if (isRedisUnavailable(err)) lease.keepUntil(this.#keepUntilReplicated(write, lease));
       throw err;
     }
   }
 
-  /** Repeats a refresh's write until a replica confirms it, another write wins, or `holdMs` is over. */
-  async #keepUntilReplicated(write: SealedWrite): Promise<void> {
-    const deadline = Date.now() + (this.options.holdMs ?? 30_000);
+  /**
+   * Repeats a refresh's write until a replica confirms it, another write wins, or `holdMs` is
+   * over, and never once the lease's fence may have lapsed on a promoted replica: from then on
+   * another instance may redeem, and only its result may land.
+   */
+  async #keepUntilReplicated(write: SealedWrite, lease: HeldLease): Promise<void> {
+    const deadline = Math.min(Date.now() + this.#holdMs, (lease.fencedUntil ?? Infinity) - FENCE_MARGIN_MS);
     const sid = redactSid(write.sid);
     this.logger.warn({ event: 'refresh_hold', sid }, 'refresh result not on a replica yet; keeping the tokens and retrying');
     while (Date.now() < deadline) {
@@ -301,8 +317,8 @@ export class RefreshCoordinator {
     return result;
   }
 
-  async #end(sid: string, reason: string): Promise<TokenResult> {
-    this.logger.info({ event: 'refresh', outcome: 'session_expired', reason }, 'refresh token rejected; session ended');
+  async #end(sid: string, reason: string, version?: number): Promise<TokenResult> {
+    this.logger.info({ event: 'refresh', outcome: 'session_expired', sid: redactSid(sid), version, reason }, 'refresh token rejected; session ended');
     await this.endSession(sid);
     return { kind: 'error', code: 'session_expired' };
   }

@@ -52,6 +52,12 @@ redis.call('HSET', KEYS[1], 'v', '1', 'd', ARGV[1], ${TAG('ARGV[1]')}, unpack(AR
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
+/** Lua: delete every key of a session (one slot: the `{sid}` hash tag). */
+const DELETE = `return redis.call('DEL', unpack(KEYS))`;
+
+/** How long the deletion of an ended session is repeated until a replica confirms it. */
+const END_CONFIRM_MS = 15_000;
+
 /** Fields only the token store writes; `create`'s plain fields may not use them. */
 const OWN_FIELDS = new Set(['v', 'd', 't']);
 
@@ -197,7 +203,7 @@ export class TokenStore {
       return { confirmed: true };
     }
     // with replicas, a new session waits (briefly) for one to have it, so a failover right after
-    // sign-in does not lose it (docs/adr/0005); unconfirmed, the sign-in still goes on
+    // sign-in does not lose it (docs/adr/0005); unconfirmed, the caller does not go on with it
     const { confirmed } = await this.#writing(key, () => replicated.eval(key, CREATE, [key], args));
     return { confirmed };
   }
@@ -244,10 +250,19 @@ export class TokenStore {
     return result === 0 ? { outcome: 'stale', confirmed } : { outcome: 'written', confirmed };
   }
 
-  /** Deletes a session's record, lease and failure marker. */
+  /**
+   * Deletes a session's record, lease and failure marker. With replicas the deletion is repeated
+   * (on the new primary after a failover) until a replica confirms it: a failover must not bring
+   * back a session that was signed out.
+   */
   async delete(sid: string): Promise<void> {
     const k = this.keys(sid);
-    await this.#writing(k.tokens, () => this.redis.del([k.tokens, k.lease, k.refreshFailed]));
+    const keys = [k.tokens, k.lease, k.refreshFailed];
+    const replicated = this.replicated;
+    await this.#writing(k.tokens, async () => {
+      if (replicated) await replicated.evalUntilConfirmed(k.tokens, DELETE, keys, [], Date.now() + END_CONFIRM_MS);
+      else await this.redis.del(keys);
+    });
   }
 
   /**

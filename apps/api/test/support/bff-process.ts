@@ -33,6 +33,15 @@ export function peerEnv(o: { issuer: string; upstreamUrl: string; keyPrefix: str
   };
 }
 
+/** Starts several with {@link spawnBff}; when one fails to start, the others are killed too. */
+export async function spawnBffs(envs: Record<string, string>[], options: { captureStdout?: boolean } = {}): Promise<BffProcess[]> {
+  const started = await Promise.allSettled(envs.map((env) => spawnBff(env, options)));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (!failed) return started.map((s) => (s as PromiseFulfilledResult<BffProcess>).value);
+  await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.kill() : undefined)));
+  throw failed.reason;
+}
+
 /**
  * Starts one with the given environment (the contract's variable names) and waits for /healthz.
  * Without `REDIS_KEY_PREFIX` it gets a fresh testPrefix(), never the default `bff:` of the
@@ -50,12 +59,16 @@ export async function spawnBff(env: Record<string, string>, options: { port?: nu
   let stdout = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`BFF process exited with ${child.exitCode}`);
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (Date.now() > deadline) throw new Error('BFF process did not start');
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // never left running behind a test that gave up on it
+      await exited;
+      throw new Error('BFF process did not start');
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const signal = async (sig: NodeJS.Signals) => {

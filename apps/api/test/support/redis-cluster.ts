@@ -24,8 +24,11 @@ export class TestRedisCluster {
     return this.ports.map((p) => `127.0.0.1:${p}`).join(',');
   }
 
-  /** Starts three nodes, joins them with `redis-cli --cluster create`, waits for `cluster_state:ok`. */
-  static async start(options: { replicas?: 0 | 1 } = {}): Promise<TestRedisCluster> {
+  /**
+   * Starts three nodes, joins them with `redis-cli --cluster create`, waits for `cluster_state:ok`.
+   * `nodeTimeoutMs` (with replicas) sets how long a silent primary takes to be failed over.
+   */
+  static async start(options: { replicas?: 0 | 1; nodeTimeoutMs?: number } = {}): Promise<TestRedisCluster> {
     const replicas = options.replicas ?? 0;
     const ports: number[] = [];
     for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
@@ -36,7 +39,7 @@ export class TestRedisCluster {
         [
           ...['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
           ...['--save', '', '--appendonly', 'no', '--dir', cluster.dir],
-          ...(replicas ? ['--cluster-node-timeout', '1000'] : []),
+          ...(replicas ? ['--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000)] : []),
         ],
         { stdio: 'ignore' },
       );
@@ -69,6 +72,30 @@ export class TestRedisCluster {
       if (owns) return Number(address!.split('@')[0]!.split(':')[1]);
     }
     return undefined;
+  }
+
+  /** Pid of the node on `port`. */
+  pidOf(port: number): number {
+    return this.#children.get(port)!.pid!;
+  }
+
+  /** Port of the replica of the primary on `primaryPort`. */
+  replicaOf(primaryPort: number): number {
+    const lines = cli(primaryPort, 'cluster', 'nodes').split('\n').map((l) => l.split(' '));
+    const id = lines.find(([, address]) => address?.split('@')[0]!.endsWith(`:${primaryPort}`))?.[0];
+    const replica = lines.find(([, , flags, master]) => flags?.includes('slave') && master === id);
+    if (!id || !replica) throw new Error(`no replica of 127.0.0.1:${primaryPort}`);
+    return Number(replica[1]!.split('@')[0]!.split(':')[1]);
+  }
+
+  /** `CONFIG SET` on the node on `port`. */
+  configSet(port: number, name: string, value: string): void {
+    if (cli(port, 'config', 'set', name, value).trim() !== 'OK') throw new Error(`CONFIG SET ${name} failed on ${port}`);
+  }
+
+  /** `INFO replication` field `name` of the node on `port`. */
+  replicationField(port: number, name: string): string | undefined {
+    return new RegExp(`^${name}:(.*)$`, 'm').exec(cli(port, 'info', 'replication'))?.[1]?.trim();
   }
 
   /** SIGKILL the node on `port`. */
