@@ -138,13 +138,8 @@ async function admin(rt: Runtime, req: IncomingMessage, res: ServerResponse, pat
   }
 }
 
-/**
- * Someone else signs in over a live session (a `prompt=login` form): Cognito just gives them a
- * new session cookie. oidc-provider would instead send the browser through its end_session
- * confirmation, which this Cognito-shaped OP does not serve; so the old user's IdP session ends
- * here (its back-channel receivers told, as at /logout) and the new sign-in takes the same cookie.
- */
-async function forgetSignedInUser(rt: Runtime, req: IncomingMessage, res: ServerResponse, details: Interaction): Promise<void> {
+/** Ends the browser's hosted-UI session, telling its back-channel receivers first, and clears its cookie (/logout, another user signing in). */
+async function endHostedUiSession(rt: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { provider } = rt;
   const session = await provider.Session.get({ req, res });
   if (session.accountId) {
@@ -152,6 +147,16 @@ async function forgetSignedInUser(rt: Runtime, req: IncomingMessage, res: Server
     await session.destroy();
   }
   provider.createContext(req, res).cookies.set(provider.cookieName('session'), null, { httpOnly: true, sameSite: 'lax' });
+}
+
+/**
+ * Someone else signs in over a live session (a `prompt=login` form): Cognito just gives them a
+ * new session cookie. oidc-provider would instead send the browser through its end_session
+ * confirmation, which this Cognito-shaped OP does not serve; so the old user's IdP session ends
+ * here (its back-channel receivers told, as at /logout) and the new sign-in takes the same cookie.
+ */
+async function forgetSignedInUser(rt: Runtime, req: IncomingMessage, res: ServerResponse, details: Interaction): Promise<void> {
+  await endHostedUiSession(rt, req, res);
   // the interaction remembers the session it started in; the new one is a different session
   if (details.session) delete details.session.uid;
   await details.save(Math.max(1, details.exp - Math.floor(Date.now() / 1000)));
@@ -222,13 +227,7 @@ async function logout(rt: Runtime, req: IncomingMessage, res: ServerResponse, qu
       error_description: 'logout_uri is missing or not registered for this client',
     }));
   }
-  const { provider } = rt;
-  const session = await provider.Session.get({ req, res });
-  if (session.accountId) {
-    await sendBackchannelLogouts(rt, session);
-    await session.destroy();
-  }
-  provider.createContext(req, res).cookies.set(provider.cookieName('session'), null, { httpOnly: true, sameSite: 'lax' });
+  await endHostedUiSession(rt, req, res);
   return redirect(res, 302, logoutUri);
 }
 

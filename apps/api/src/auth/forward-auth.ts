@@ -77,13 +77,7 @@ function originalUris(req: IncomingMessage): string[] {
 
 /** True when `uri`'s path is `/api` or below it in any reading (case, encodings, `;params`, trailing dots). */
 function underApi(uri: string): boolean {
-  const path = uri.split('?', 1)[0] ?? '';
-  let reading: string;
-  try {
-    reading = lenientReading(path);
-  } catch {
-    return true; // unreadable: let the route table's parser refuse it
-  }
+  const reading = lenientReading(uri.split('?', 1)[0] ?? ''); // never throws: an undecodable escape stays as it is
   return reading === '/api' || reading.startsWith('/api/');
 }
 

@@ -1,13 +1,8 @@
+import { sessionUserSchema } from '@app/shared-types';
 import { z } from 'zod';
 
-export const userSchema = z.object({
-  sub: z.string(),
-  username: z.string().optional(),
-  email: z.string().optional(),
-  emailVerified: z.boolean().optional(),
-  name: z.string().optional(),
-  groups: z.array(z.string()),
-});
+/** The user a record keeps is the contract's `SessionUser` (one schema for both). */
+const userSchema = sessionUserSchema;
 
 /** What a signed-in session keeps in Redis (sealed): the tokens, their expiry, and the user. */
 export const tokenRecordSchema = z.object({
