@@ -39,7 +39,7 @@ export default tseslint.config(
     plugins: { boundaries },
     settings: {
       'import/resolver': { typescript: { project: 'apps/api/tsconfig.json' } },
-      // one element per layer, matched on whole file paths (mode 'full': several layers still share a folder)
+      // one element per layer folder, matched on whole file paths (mode 'full')
       'boundaries/elements': API_LAYERS.map(({ type, files }) => ({ type, pattern: files, mode: 'full' })),
       'boundaries/legacy-warnings': false,
     },

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderOpenApiFile } from '../src/contract/openapi.js';
+import { renderOpenApiFile } from '../src/endpoints/openapi.js';
 
 const OPENAPI_FILE = fileURLToPath(new URL('../../../docs/openapi.json', import.meta.url));
 

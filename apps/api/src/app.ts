@@ -3,30 +3,30 @@ import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import type { Deps } from './deps.js';
-import { authGuards } from './abuse/auth-guards.js';
-import { adminRoutes } from './admin/admin-routes.js';
-import { authRoutes } from './auth/auth-routes.js';
-import { backchannelLogoutRoutes } from './auth/backchannel-logout.js';
-import { openApiRoutes } from './contract/openapi-routes.js';
-import { healthRoutes } from './health/health-routes.js';
-import { answerError, errorSink } from './http/error-sink.js';
+import { authGuards } from './endpoints/auth-guards.js';
+import { adminRoutes } from './endpoints/admin-routes.js';
+import { authRoutes } from './endpoints/auth-routes.js';
+import { backchannelLogoutRoutes } from './endpoints/backchannel-logout.js';
+import { openApiRoutes } from './endpoints/openapi-routes.js';
+import { healthRoutes } from './endpoints/health-routes.js';
+import { answerError, errorSink } from './endpoints/error-sink.js';
 import { AppError } from './http/errors.js';
 import { sendProblem } from './http/problem.js';
 import { echoRequestIdNow, requestLogger } from './http/request-log.js';
-import { metricsRoutes } from './observability/metrics-routes.js';
-import { isApiTarget } from './observability/route-group.js';
-import { handleForwardAuth, isForwardAuthPath } from './auth/forward-auth.js';
-import { handleUpgrade } from './live/upgrade-handler.js';
-import { handleApi } from './proxy/api-handler.js';
+import { metricsRoutes } from './endpoints/metrics-routes.js';
+import { isApiTarget } from './telemetry/route-group.js';
+import { handleForwardAuth, isForwardAuthPath } from './endpoints/forward-auth.js';
+import { handleUpgrade } from './endpoints/upgrade-handler.js';
+import { handleApi } from './endpoints/api-handler.js';
 import { cookieOptions } from './session/cookie.js';
-import { handleSession } from './session/session-handler.js';
-import { sessionsRoutes } from './session/sessions-routes.js';
-import { webRoutes } from './web/web-routes.js';
+import { handleSession } from './endpoints/session-handler.js';
+import { sessionsRoutes } from './endpoints/sessions-routes.js';
+import { webRoutes } from './endpoints/web-routes.js';
 
 /** A request listener for `http.createServer` (and supertest), plus the Express part for inspection. */
 export interface App {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
-  /** The server's `upgrade` listener: WebSockets on routes with `"websocket": true` (live/upgrade-handler.ts). */
+  /** The server's `upgrade` listener: WebSockets on routes with `"websocket": true` (endpoints/upgrade-handler.ts). */
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   express: Express;
   /**

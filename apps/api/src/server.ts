@@ -1,10 +1,10 @@
 import 'dotenv/config';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config/config.js';
 import { closeDeps, connectDeps, createDeps } from './deps.js';
-import { createHttpServer } from './http-server.js';
-import { closeConnectionsWhileDraining, shutDownGracefully } from './lifecycle.js';
-import { createLogger, stdoutDestination } from './logger.js';
+import { createHttpServer } from './http/http-server.js';
+import { closeConnectionsWhileDraining, shutDownGracefully } from './kernel/lifecycle.js';
+import { createLogger, stdoutDestination } from './kernel/logger.js';
 
 /** Process entry point: validate config, wire, listen, shut down gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { DEFAULT_M2M_CLIENT, spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
-import { OidcClient } from '../src/auth/oidc-client.js';
+import { OidcClient } from '../src/idp/oidc-client.js';
 import { createRedis, type Redis } from '../src/redis/client.js';
 import { ClientTokenProvider, clientTokenKeys, type ClientTokenOptions, type ClientTokenResult } from '../src/tokens/client-token-provider.js';
 import { TokenCipher } from '../src/tokens/crypto.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 
 const EXAMPLE = readFileSync(fileURLToPath(new URL('../.env.example', import.meta.url)), 'utf8');
 // the configuration reference the README links to
@@ -25,7 +25,7 @@ describe('apps/api/.env.example', () => {
 
 describe('docs/configuration.md', () => {
   it('documents every variable the configuration schema reads', () => {
-    const source = readFileSync(fileURLToPath(new URL('../src/config.ts', import.meta.url)), 'utf8');
+    const source = readFileSync(fileURLToPath(new URL('../src/config/config.ts', import.meta.url)), 'utf8');
     const schema = source.slice(source.indexOf('const envSchema = z.object({'), source.indexOf('\n});', source.indexOf('const envSchema')));
     const names = [...schema.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1] as string);
     expect(names).toEqual(expect.arrayContaining(['PORT', 'SESSION_SECRET', 'SHUTDOWN_DRAIN_MS']));

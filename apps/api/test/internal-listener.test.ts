@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/config/config.js';
 import { signInAs, startBff, testPrefix, type TestBff } from './support/bff.js';
 
 // Issue 19, item 2 (contract: "The internal listener"): what only the infrastructure may call

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { cleanup, createTestApp, type TestApp } from '@app/api/testing';
-import { loadConfig, type Config } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config/config.js';
 import { find, loadManifests, schemaProblems } from './support/kubernetes.js';
 
 // Issue 23: deploy/kubernetes checked offline, against the Kubernetes schemas and against the

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
-import { HTTP_LIMITS } from '../src/http-server.js';
+import { HTTP_LIMITS } from '../src/http/http-server.js';
 import { signInAs, startBff, type TestBff } from './support/bff.js';
 import { rawRequest } from './support/raw-http.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';

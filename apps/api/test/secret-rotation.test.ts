@@ -130,7 +130,7 @@ describe('rotating SESSION_SECRET', () => {
   });
 
   it('refuses a PREVIOUS_SESSION_SECRETS entry shorter than 32 characters, naming its position only', async () => {
-    const { loadConfig } = await import('../src/config.js');
+    const { loadConfig } = await import('../src/config/config.js');
     expect(() => loadConfig({ SESSION_SECRET: secretB, PREVIOUS_SESSION_SECRETS: `${secretA},short` })).toThrow(/PREVIOUS_SESSION_SECRETS\[1\]: must be at least 32 characters/);
     expect(() => loadConfig({ SESSION_SECRET: secretB, PREVIOUS_SESSION_SECRETS: `${secretA},short` })).not.toThrow(/short/);
     expect(loadConfig({ SESSION_SECRET: secretB, PREVIOUS_SESSION_SECRETS: ` ${secretA} , ${secretB}` }).sessionSecrets).toEqual([secretB, secretA]);

@@ -116,7 +116,9 @@ describe('the callback', () => {
   it('refuses an ID token whose auth_time is older than the max_age the sign-in asked for (the IdP reused its session silently)', async () => {
     const jar = new CookieJar();
     expect(await signInThrough(jar, 'returnTo=%2F')).toEqual({ status: 302, location: '/' });
-    await new Promise((r) => setTimeout(r, 6_500)); // past max_age=1 and the 5 s of clock skew the callback allows
+    // past max_age=1 and the 5 s of clock skew the callback allows, in whole seconds: auth_time and
+    // the callback's clock are both floored, so 6.5 s could read as 6 (allowed); 7 s never can
+    await new Promise((r) => setTimeout(r, 7_000));
     // Cognito ignores max_age: its live session answers at once with the first sign-in's auth_time
     expect(await signInThrough(jar, 'max_age=1&returnTo=%2Fpay')).toEqual({ status: 302, location: '/?authError=invalid_callback' });
     expect(await signInThrough(jar, 'max_age=600&returnTo=%2Fpay')).toEqual({ status: 302, location: '/pay' }); // recent enough
@@ -127,7 +129,7 @@ describe('the callback', () => {
 
 describe('configuration', () => {
   it('refuses maxAuthAgeSeconds on a route anonymous callers may use', async () => {
-    const { loadConfig } = await import('../src/config.js');
+    const { loadConfig } = await import('../src/config/config.js');
     expect(() => loadConfig({ API_ROUTES: JSON.stringify([{ prefix: '/api', upstream: 'http://h', token: 'user-or-anonymous', maxAuthAgeSeconds: 60 }]) })).toThrow(/maxAuthAgeSeconds: only on routes/);
     expect(() => loadConfig({ API_ROUTES: JSON.stringify([{ prefix: '/api', upstream: 'http://h', maxAuthAgeSeconds: 0 }]) })).toThrow(/maxAuthAgeSeconds/);
   });

@@ -1,5 +1,5 @@
 /**
- * The stack's outputs, one per setting of the BFF (apps/api/src/config.ts, docs/configuration.md).
+ * The stack's outputs, one per setting of the BFF (apps/api/src/config/config.ts, docs/configuration.md).
  * The stack writes them and scripts/outputs-to-env.ts reads them from this one table, so
  * `cdk deploy --outputs-file` → `.env` is mechanical. CloudFormation output ids are alphanumeric,
  * hence the second name.

@@ -1,7 +1,7 @@
 /**
  * The CDK app's settings: context values (`-c name=value` or cdk.json's "context"), each parsed,
  * defaulted and validated once, every problem listed together, as the API does with its
- * environment (apps/api/src/config.ts).
+ * environment (apps/api/src/config/config.ts).
  */
 
 /** `mfa` context value: Cognito's MFA configuration of the pool. */

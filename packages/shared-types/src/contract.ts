@@ -1,6 +1,6 @@
 /**
  * The zod schemas of the HTTP contract's bodies, one per shape: the API answers with them, the
- * OpenAPI document is generated from them (apps/api/src/contract), and the clients parse with
+ * OpenAPI document is generated from them (apps/api/src/endpoints/openapi.ts), and the clients parse with
  * them (@app/bff-client, @app/react). Types are inferred from them, never written beside them.
  * @see ../../../shared/docs/contract.md
  */

@@ -3,8 +3,8 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpServer } from '../http-server.js';
-import { createLogger } from '../logger.js';
+import { createHttpServer } from './http-server.js';
+import { createLogger } from '../kernel/logger.js';
 import { requestLogger, whenClosed } from './request-log.js';
 
 /** A log destination that keeps every line. */
@@ -76,7 +76,7 @@ describe('request log line', () => {
 
 describe('BatchedDestination', () => {
   it('hands lines on in chunks: when enough have gathered, on its timer, and on flushSync', async () => {
-    const { BatchedDestination } = await import('../logger.js');
+    const { BatchedDestination } = await import('../kernel/logger.js');
     const chunks: string[] = [];
     let synced = 0;
     const batched = new BatchedDestination({ write: (c) => chunks.push(c), flushSync: () => synced++ }, 30, 50);

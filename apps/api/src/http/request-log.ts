@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import { symbols, type Logger } from 'pino';
-import type { Metrics } from '../observability/metrics.js';
+import type { Metrics } from '../telemetry/metrics.js';
 
 declare module 'node:http' {
   interface IncomingMessage {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Redis } from '../redis/client.js';
 import { sessionChannels } from '../redis/keyspace.js';
-import { errorSummary } from '../logger.js';
+import { errorSummary } from '../kernel/logger.js';
 
 /**
  * Tells every instance that a session ended, so each closes that session's WebSockets, or that it

@@ -4,10 +4,10 @@ import { errors, Pool, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { sendProblem } from '../http/problem.js';
 import { whenClosed } from '../http/request-log.js';
-import type { UpstreamErrorKind } from '../observability/metrics.js';
+import type { UpstreamErrorKind } from '../telemetry/metrics.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import type { Forwarding } from './forwarding.js';
-import { errorSummary } from '../logger.js';
+import { errorSummary } from '../kernel/logger.js';
 
 /** Where one call goes: the upstream's origin, the path (and query) there, and the time it gets to send its response headers. */
 export interface UpstreamTarget {

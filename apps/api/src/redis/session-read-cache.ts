@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { BasicPooledClientSideCache } from 'redis';
-import { Lru } from '../util/lru.js';
+import { Lru } from '../kernel/lru.js';
 import { createRedis, pingRedis, type Redis, type RedisTarget } from './client.js';
 
 /** The hot path's check of a session hash: its version, seal tag and last activity (`v`, `t`, `s`), `null` where absent. */

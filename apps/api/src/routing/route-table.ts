@@ -1,5 +1,5 @@
 import type { ApiRoute } from '@app/shared-types';
-import { lenientReading, mayReadDifferently, parseRequestTarget } from '../proxy/request-target.js';
+import { lenientReading, mayReadDifferently, parseRequestTarget } from './request-target.js';
 
 /** A request target matched to its route: where it goes and under which policy. */
 export interface RouteMatch {

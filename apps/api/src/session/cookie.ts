@@ -1,8 +1,8 @@
 import { parse } from 'cookie';
 import signature from 'cookie-signature';
 import type { CookieOptions } from 'express-session';
-import type { Config } from '../config.js';
-import { Lru } from '../util/lru.js';
+import type { Config } from '../config/config.js';
+import { Lru } from '../kernel/lru.js';
 
 /**
  * Name of the one cookie: `__Host-` prefixed when the app is served over https (the browser then

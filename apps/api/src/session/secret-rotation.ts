@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
-import { errorSummary } from '../logger.js';
+import type { Config } from '../config/config.js';
+import { errorSummary } from '../kernel/logger.js';
 import type { VersionedRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import { signedCookie } from './cookie.js';

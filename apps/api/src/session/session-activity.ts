@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { Redis } from '../redis/client.js';
 import { nowSeconds, type TokenRecord, type VersionedRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { OidcClient } from '../auth/oidc-client.js';
-import type { SpanParent } from '../observability/tracing.js';
+import type { OidcClient } from '../idp/oidc-client.js';
+import type { SpanParent } from '../telemetry/tracing.js';
 import type { VersionedRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
-import { errorSummary } from '../logger.js';
+import { errorSummary } from '../kernel/logger.js';
 import type { UserSessionIndex } from './user-sessions.js';
 
 /**

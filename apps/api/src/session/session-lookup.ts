@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { nowSeconds, type VersionedRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import { readSignedSessionId } from './cookie.js';

@@ -1,5 +1,5 @@
 import { RedisStore } from 'connect-redis';
-import { LOGIN_TRANSACTION_TTL_MS } from '../auth/login-transaction.js';
+import { LOGIN_TRANSACTION_TTL_MS } from './login-transaction.js';
 import type { Redis } from '../redis/client.js';
 import { sessionDocumentPrefix } from '../redis/keyspace.js';
 import type { TokenStore } from '../tokens/token-store.js';

@@ -9,9 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createClient } from 'redis';
 import type supertest from 'supertest';
 import { createApp } from '../app.js';
-import { DEV_EMULATOR_CLIENT, loadConfig, type Config } from '../config.js';
+import { DEV_EMULATOR_CLIENT, loadConfig, type Config } from '../config/config.js';
 import { closeDeps, connectDeps, createDeps, type Deps, type DepsOptions } from '../deps.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../kernel/logger.js';
 
 /** Configuration of a test app: the API's environment variable names (docs/configuration.md). */
 export type TestAppConfig = Record<string, string | undefined>;

@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ErrorCode } from '@app/shared-types';
-import { IdpError, type OidcClient } from '../auth/oidc-client.js';
-import { errorSummary } from '../logger.js';
-import { redisSpan, type SpanParent } from '../observability/tracing.js';
+import { IdpError, type OidcClient } from '../idp/oidc-client.js';
+import { errorSummary } from '../kernel/logger.js';
+import { redisSpan, type SpanParent } from '../telemetry/tracing.js';
 import { isRedisUnavailable, type Redis } from '../redis/client.js';
 import { clientTokenKeys as clientTokenKeysOf } from '../redis/keyspace.js';
 import type { TokenCipher } from './crypto.js';
@@ -39,7 +39,7 @@ export interface ClientTokenOptions {
 }
 
 /** Where a `client` route's token came from. */
-import type { ClientTokenObserver, ClientTokenSource } from './refresh-observer.js';
+import type { ClientTokenObserver, ClientTokenSource } from '../telemetry/refresh-observer.js';
 export type { ClientTokenObserver, ClientTokenSource };
 
 /** What is sealed into Redis: never a bare token. */

@@ -1,5 +1,5 @@
 import type { SessionUser } from '@app/shared-types';
-import type { GrantedTokens } from '../auth/oidc-client.js';
+import type { GrantedTokens } from '../idp/oidc-client.js';
 import { nowSeconds, type TokenRecord } from './token-record.js';
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);

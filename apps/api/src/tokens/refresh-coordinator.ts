@@ -1,18 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ErrorCode } from '@app/shared-types';
-import type { OidcClient } from '../auth/oidc-client.js';
-import { IdpError } from '../auth/oidc-client.js';
+import type { OidcClient } from '../idp/oidc-client.js';
+import { IdpError } from '../idp/oidc-client.js';
 import { isRedisUnavailable, type Redis } from '../redis/client.js';
 import type { ReplicatedWrites } from '../redis/replication.js';
 import { recordAfterRefresh } from './grant-to-record.js';
 import { acquireLease, type HeldLease } from './redis-lease.js';
-import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from './refresh-observer.js';
+import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from '../telemetry/refresh-observer.js';
 import { needsRefresh, nowSeconds, refreshWindowSeconds, type TokenRecord, type VersionedRecord } from './token-record.js';
 import type { SealedWrite, TokenStore, WriteResult } from './token-store.js';
-import { errorSummary } from '../logger.js';
-import { internalSpan, redisSpan, type SpanParent } from '../observability/tracing.js';
-import { Lru } from '../util/lru.js';
+import { errorSummary } from '../kernel/logger.js';
+import { internalSpan, redisSpan, type SpanParent } from '../telemetry/tracing.js';
+import { Lru } from '../kernel/lru.js';
 
 /** Result of asking for a usable access token: the proxy and `/session` turn it into a response. */
 export type TokenResult =

@@ -3,7 +3,7 @@ import type { ReplicatedWrites } from '../redis/replication.js';
 import { CHECK_FIELDS, type CheckedFields, type SessionReadCache } from '../redis/session-read-cache.js';
 import { SEAL_TAG_CHARS, sealTag, type TokenCipher } from './crypto.js';
 import { sessionKeys, tokensKey } from '../redis/keyspace.js';
-import { Lru } from '../util/lru.js';
+import { Lru } from '../kernel/lru.js';
 import { tokenRecordSchema, type TokenRecord, type VersionedRecord } from './token-record.js';
 
 /**

@@ -5,10 +5,10 @@ import { createClient } from 'redis';
 import { inject } from 'vitest';
 import { signIn } from '@app/cognito-emulator';
 import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { closeDeps, connectDeps, createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
-import { createHttpServer } from '../../src/http-server.js';
-import { createLogger } from '../../src/logger.js';
+import { createHttpServer } from '../../src/http/http-server.js';
+import { createLogger } from '../../src/kernel/logger.js';
 import { testPrefix, testSecret } from './isolation.js';
 
 export { testPrefix, testSecret };

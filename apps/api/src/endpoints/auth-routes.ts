@@ -1,0 +1,137 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Session } from 'express-session';
+import type { AuthErrorCode, LogoutResponse } from '@app/shared-types';
+import type { Config } from '../config/config.js';
+import type { ActiveSessions } from '../session/active-sessions.js';
+import type { SessionActivity } from '../session/session-activity.js';
+import type { SessionEndingDeps } from '../session/session-ending.js';
+import type { UserSessionIndex } from '../session/user-sessions.js';
+import type { TokenStore } from '../tokens/token-store.js';
+import type { OidcClient } from '../idp/oidc-client.js';
+import { AppError } from '../http/errors.js';
+import { requireCsrfHeader } from '../http/csrf.js';
+import { clearedCookie, readSessionId } from '../session/cookie.js';
+import { absoluteLifetimeSeconds } from '../session/session-activity.js';
+import { endSessionsRevoking } from '../session/session-ending.js';
+import { enforceSessionLimit } from '../session/session-limit.js';
+import { sanitizeUserAgent } from '../session/user-agent.js';
+import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
+import { traceOf } from '../telemetry/tracing.js';
+import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
+import { IdpError } from '../idp/oidc-client.js';
+import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending } from '../session/login-transaction.js';
+import { safeReturnTo } from '../http/return-to.js';
+import { signInParameters } from './sign-in-parameters.js';
+
+/** What sign-in and sign-out need: the IdP, the token store, the user index, activity, the session count. */
+export interface AuthRoutesDeps extends Omit<SessionEndingDeps, 'tokens' | 'oidc' | 'userSessions'> {
+  config: Config;
+  cookieName: string;
+  oidc: SessionEndingDeps['oidc'] & Pick<OidcClient, 'buildAuthorizationUrl' | 'authorizationCodeGrant' | 'buildEndSessionUrl'>;
+  tokens: SessionEndingDeps['tokens'] & Pick<TokenStore, 'create'>;
+  userSessions: SessionEndingDeps['userSessions'] & Pick<UserSessionIndex, 'register'>;
+  activity: Pick<SessionActivity, 'initial'>;
+  activeSessions: Pick<ActiveSessions, 'started'>;
+}
+
+/** Clock skew allowed between the IdP's `auth_time` and this instance when a sign-in asked for `max_age`. */
+const MAX_AGE_SKEW_SECONDS = 5;
+
+/** `/auth/login`, `/auth/callback` (need express-session) and `/auth/logout` (does not). */
+export function authRoutes(deps: AuthRoutesDeps, sessionMiddleware: RequestHandler): Router {
+  const router = Router();
+  router.get('/auth/login', sessionMiddleware, (req, res) => login(deps, req, res));
+  router.get('/auth/callback', sessionMiddleware, (req, res) => callback(deps, req, res));
+  router.post('/auth/logout', requireCsrfHeader, logoutBodyParser, (req, res) => logout(deps, req, res));
+  return router;
+}
+
+async function login(deps: AuthRoutesDeps, req: Request, res: Response) {
+  const parameters = signInParameters(req.query);
+  const maxAge = parameters.max_age === undefined ? undefined : Number(parameters.max_age);
+  const tx = newLoginTransaction(safeReturnTo(req.query.returnTo, deps.config.publicUrl), Date.now(), maxAge);
+  const url = await deps.oidc.buildAuthorizationUrl(tx, parameters);
+  req.session.logins = addPending(req.session.logins, tx);
+  // an anonymous attempt (and its cookie) lives as long as its transaction, not a whole session;
+  // a signed-in session that starts another sign-in keeps its own lifetime
+  if (!req.session.user) req.session.cookie.maxAge = LOGIN_TRANSACTION_TTL_MS;
+  await saveSession(req.session);
+  res.set('cache-control', 'no-store').redirect(302, url.toString());
+}
+
+async function callback(deps: AuthRoutesDeps, req: Request, res: Response) {
+  const fail = (code: AuthErrorCode) => res.set('cache-control', 'no-store').redirect(302, `/?authError=${code}`);
+  const { match: tx, rest } = takePending(req.session.logins, req.query.state);
+  if (!tx) return fail('invalid_callback');
+  req.session.logins = rest; // a state is good once, whatever happens next
+  if (typeof req.query.error === 'string') {
+    await saveSession(req.session);
+    return fail(req.query.error === 'access_denied' ? 'access_denied' : 'login_failed');
+  }
+
+  let tokens;
+  try {
+    tokens = await deps.oidc.authorizationCodeGrant(new URL(req.originalUrl, deps.config.publicUrl), tx, traceOf(req));
+  } catch (err) {
+    await saveSession(req.session);
+    if (err instanceof IdpError) {
+      deps.logger.warn({ reqId: req.id, event: 'login', outcome: err.kind, oauthError: err.oauthError }, 'code exchange failed');
+      return fail(err.kind === 'unavailable' ? 'idp_unavailable' : 'invalid_callback');
+    }
+    throw err;
+  }
+
+  const previousSid = req.sessionID;
+  const record = recordFromCodeGrant(tokens, absoluteLifetimeSeconds(deps.config));
+  // step-up: openid-client allows 30 s of skew on max_age; a sign-in that must be recent gets 5 s
+  if (tx.maxAge !== undefined && (record.authTime === undefined || record.createdAt - record.authTime > tx.maxAge + MAX_AGE_SKEW_SECONDS)) {
+    await saveSession(req.session);
+    deps.logger.warn({ reqId: req.id, event: 'login', outcome: 'stale_authentication', maxAge: tx.maxAge, authAge: record.authTime === undefined ? null : record.createdAt - record.authTime }, 'ID token older than the max_age asked for');
+    return fail('invalid_callback');
+  }
+  await regenerateSession(req); // a new id at sign-in: no session fixation
+  req.session.user = { sub: record.user.sub };
+  req.session.createdAt = record.createdAt;
+  req.session.cookie.maxAge = (record.sessionExpiresAt - record.createdAt) * 1000;
+  const created = await deps.tokens.create(req.sessionID, record, deps.activity.initial(record, sanitizeUserAgent(req.headers['user-agent'])));
+  // signing in again in the same browser: the session being replaced ends like a sign-out (its refresh token revoked)
+  const [, , indexed] = await Promise.all([saveSession(req.session), endSessionsRevoking(deps, [previousSid], req.id), deps.userSessions.register(req.sessionID, record)]);
+  if (!created.confirmed || !indexed.confirmed) {
+    // with replicas: a session (or its index entry) no replica has could vanish in a failover, so
+    // the sign-in is not reported as done; the half-made session ends like a sign-out (docs/adr/0005)
+    deps.logger.warn({ reqId: req.id, event: 'login', outcome: 'unreplicated' }, 'new session not confirmed by a replica in time');
+    await endSessionsRevoking(deps, [req.sessionID], req.id).catch(() => undefined);
+    throw new AppError('session_store_unavailable');
+  }
+  await enforceSessionLimit(deps, record.user.sub, req.sessionID, req.id); // MAX_SESSIONS_PER_USER, once the new session is indexed
+  await deps.activeSessions.started(req.sessionID, record.sessionExpiresAt);
+  deps.logger.info({ reqId: req.id, event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
+  // checked again on the way out (a transaction may predate the current rules) and sent as is:
+  // res.redirect() would re-encode it, and the browser must get exactly the string that was checked
+  res.set('cache-control', 'no-store').set('location', safeReturnTo(tx.returnTo, deps.config.publicUrl)).status(302).end();
+}
+
+async function logout(deps: AuthRoutesDeps, req: Request, res: Response) {
+  const { everywhere = false } = parseLogoutOptions(req.body);
+  const sid = readSessionId(req.headers.cookie, deps.cookieName, deps.config.sessionSecrets);
+  const current = sid ? await deps.tokens.read(sid) : undefined;
+  const logoutUrl = await deps.oidc.buildEndSessionUrl(current?.record.idToken);
+  // everywhere: every session of this user (each refresh token revoked), this one included
+  const others = everywhere && current ? (await deps.userSessions.list(current.record.user.sub)).map((s) => s.sid) : [];
+  const ended = sid ? [...new Set([sid, ...others])] : [];
+  await endSessionsRevoking(deps, ended, req.id, sid && current ? new Map([[sid, current]]) : undefined, traceOf(req));
+  deps.logger.info({ reqId: req.id, event: 'logout', outcome: current ? 'signed_out' : 'no_session', everywhere, sessions: current ? ended.length : 0 }, 'signed out');
+  res.set('cache-control', 'no-store').set('set-cookie', clearedCookie(deps.config)).status(200).json({ logoutUrl } satisfies LogoutResponse);
+}
+
+function saveSession(session: Session): Promise<void> {
+  return new Promise((resolve, reject) => session.save((err?: unknown) => (err ? reject(toStoreError(err)) : resolve())));
+}
+
+function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err?: unknown) => (err ? reject(toStoreError(err)) : resolve())));
+}
+
+function toStoreError(err: unknown): AppError {
+  return new AppError('session_store_unavailable', undefined, { cause: err });
+}

@@ -1,0 +1,47 @@
+import type { ServerResponse } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { ErrorCode } from '@app/shared-types';
+import { IdpError } from '../idp/oidc-client.js';
+import { isRedisUnavailable } from '../redis/client.js';
+import { AppError } from '../http/errors.js';
+import { sendProblem } from '../http/problem.js';
+
+/** Maps any thrown error to the one {@link AppError} shape (unknown errors become `internal_error`). */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (isRedisUnavailable(err)) return new AppError('session_store_unavailable', 'The session store is not reachable; try again shortly.', { cause: err });
+  if (err instanceof IdpError) {
+    return err.kind === 'unavailable'
+      ? new AppError('idp_unavailable', 'The identity provider is not reachable; try again shortly.', { cause: err })
+      : new AppError('bad_request', err.message, { cause: err });
+  }
+  const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+  if (status === 413) return new AppError('payload_too_large', undefined, { cause: err });
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('bad_request', undefined, { cause: err });
+  return new AppError('internal_error', undefined, { cause: err });
+}
+
+/** Answers an error on a raw response; logs unexpected ones (never with request headers). */
+export function answerError(res: ServerResponse, err: unknown, logger: Logger): void {
+  const appError = toAppError(err);
+  if (appError.code === 'internal_error') logger.error({ err }, 'unhandled error');
+  else if (appError.status >= 500) logger.warn({ code: appError.code, cause: String(appError.cause ?? '') }, appError.title);
+  sendProblem(res, appError.code, appError.detail);
+}
+
+const BROWSER_NAVIGATIONS = new Set(['/auth/login', '/auth/callback']);
+const REDIRECTED: ReadonlySet<ErrorCode> = new Set(['idp_unavailable', 'session_store_unavailable']);
+
+/** The Express error sink: problem+json, except that a browser navigation to sign-in lands back in the app with `authError`. */
+export function errorSink(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const appError = toAppError(err);
+    if (req.method === 'GET' && BROWSER_NAVIGATIONS.has(req.path) && REDIRECTED.has(appError.code) && !res.headersSent) {
+      logger.warn({ code: appError.code, path: req.path }, 'sign-in step failed');
+      res.set('cache-control', 'no-store').redirect(302, `/?authError=${appError.code}`);
+      return;
+    }
+    answerError(res, appError, logger);
+  };
+}

@@ -1,0 +1,37 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { AppError } from '../http/errors.js';
+import { sendProblem } from '../http/problem.js';
+import { isRedisUnavailable } from '../redis/client.js';
+import { clientBucket } from '../http/client-bucket.js';
+import type { RateLimiter } from '../redis/rate-limiter.js';
+import { errorSummary } from '../kernel/logger.js';
+
+/**
+ * Express guard: counts the request against the client's budget for `route` (client = `req.ip`,
+ * which follows the `trust proxy` setting) and answers `429 rate_limited` with `Retry-After` once
+ * the budget is spent.
+ *
+ * Redis down: answers `503 session_store_unavailable` (the error sink turns it into the usual
+ * `/?authError=session_store_unavailable` redirect for a browser) rather than failing open. Both
+ * guarded routes write the express-session document to the same Redis right after, so failing
+ * open could not save the request; it would only add a second Redis timeout (1.5 s + 1.5 s when
+ * Redis hangs) before the same 503 and break the contract's "503 within 2 s". Any other limiter
+ * error is a bug of ours: it is logged and the request goes through, so it never locks users out.
+ */
+export function rateLimit(limiter: RateLimiter, route: string, logger: Logger): RequestHandler {
+  return async (req: Request, res: Response, next) => {
+    let decision;
+    try {
+      decision = await limiter.hit(clientBucket(req.ip), route);
+    } catch (err) {
+      if (isRedisUnavailable(err)) return next(new AppError('session_store_unavailable', 'The session store is not reachable; try again shortly.', { cause: err }));
+      logger.error({ reqId: req.id, event: 'rate_limit', err: errorSummary(err) }, 'rate limiter failed; letting the request through');
+      return next();
+    }
+    if (decision.allowed) return next();
+    // no log line of its own: the request line already says 429, and a flood must not double the log volume
+    const seconds = String(decision.retryAfterSeconds);
+    sendProblem(res, 'rate_limited', `Too many requests to this route from your address; try again in ${seconds} s.`, { 'retry-after': seconds });
+  };
+}
