@@ -182,7 +182,8 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
 
 /**
  * Connects Redis (waiting at most `timeoutMs`; the client keeps retrying in the background, so the
- * API starts and answers 503 until Redis is there) and warms up OIDC discovery.
+ * API starts and answers 503 until Redis is there), warms up OIDC discovery and starts the WebSocket
+ * session checks (when a route takes WebSockets; {@link closeDeps} stops them).
  */
 export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> {
   const connecting = Promise.all([
