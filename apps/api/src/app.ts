@@ -49,7 +49,7 @@ export function createApp(deps: Deps): App {
   const sessionMiddleware = session({
     name: deps.cookieName,
     secret: [...deps.config.sessionSecrets], // the first signs, all verify (PREVIOUS_SESSION_SECRETS)
-    store: deps.sessions,
+    store: deps.sessionStore,
     resave: false,
     saveUninitialized: false,
     rolling: false,

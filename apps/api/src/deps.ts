@@ -14,7 +14,7 @@ import { RouteTable } from './routing/route-table.js';
 import { ClientTokenProvider } from './tokens/client-token-provider.js';
 import { InFlightLimiter } from './proxy/in-flight.js';
 import { LiveConnections } from './live/live-connections.js';
-import { SessionEndChannel, sweepEndedSessions } from './live/session-end-channel.js';
+import { LIVE_SWEEP_INTERVAL_MS, LiveSessionChecks } from './live/live-session-checks.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
 import { Lifecycle } from './kernel/lifecycle.js';
 import { createRedis, type Redis } from './redis/client.js';
@@ -22,13 +22,13 @@ import { ReplicatedWrites } from './redis/replication.js';
 import { SessionReadCache } from './redis/session-read-cache.js';
 import { cookieName } from './session/cookie.js';
 import { SessionActivity } from './session/session-activity.js';
-import { createSessionStore, sessionDocumentPrefix, sessionTerminator } from './session/session-store.js';
+import { createSessionStore, sessionDocumentPrefix } from './session/session-store.js';
+import { SessionService } from './session/session-service.js';
 import { UserSessionIndex } from './session/user-sessions.js';
 import { TokenCipher } from './tokens/crypto.js';
 import { RefreshCoordinator, type RefreshOptions } from './tokens/refresh-coordinator.js';
 import { TokenStore } from './tokens/token-store.js';
-import { nowSeconds, type TokenRecord } from './tokens/token-record.js';
-import { sessionRefusal } from './routing/policy.js';
+import type { TokenRecord } from './tokens/token-record.js';
 
 /** Everything a request handler needs; built once per process by {@link createDeps}. */
 export interface Deps {
@@ -41,7 +41,10 @@ export interface Deps {
   sessionReads?: SessionReadCache;
   oidc: OidcClient;
   tokens: TokenStore;
-  sessions: RedisStore;
+  /** express-session's documents (connect-redis). */
+  sessionStore: RedisStore;
+  /** Where sessions start and end: sign-in, sign-out, every other ending, and whether a session is live. */
+  sessions: SessionService;
   refresher: RefreshCoordinator;
   bearer: BearerVerifier;
   /** Verifies the admin route's tokens (`ADMIN_CLIENT_IDS`); unset when `ADMIN_SCOPE` is. */
@@ -61,26 +64,21 @@ export interface Deps {
   forwarding: Forwarding;
   /** The WebSockets open on this instance (closed when their session ends, and on shutdown). */
   live: LiveConnections;
-  /** Tells every instance that a session ended, so each closes its WebSockets. */
-  sessionEnds: SessionEndChannel;
-  /** The periodic check that closes WebSockets of sessions that ended unannounced (idle, expired, missed message). */
-  liveSweep: { intervalMs: number; timer?: NodeJS.Timeout };
+  /**
+   * Keeps open WebSockets in step with their sessions on every instance (the session-end channel
+   * and the periodic sweep); only when a route takes WebSockets. Started by {@link connectDeps}.
+   */
+  liveChecks?: LiveSessionChecks;
   /** The client's address as far as `TRUST_PROXY` believes the forwarding chain (what Express calls `req.ip`). */
   clientIp: (req: IncomingMessage) => string;
   cookieName: string;
-  /**
-   * Ends one session everywhere (keys, index entry, active count). Every ending goes through it:
-   * logout, `DELETE /sessions/:id`, a rejected refresh token, `MAX_SESSIONS_PER_USER`: the place
-   * to close a session's open WebSockets.
-   */
-  endSession: (sid: string) => Promise<void>;
   /** Sliding idle timeout: last activity and the throttled touch (issue 5). */
   activity: SessionActivity;
   /** Each user's sessions, for `GET /sessions` and sign-out everywhere (issue 5). */
   userSessions: UserSessionIndex;
   /** Prometheus metrics of this process (`GET /metrics`). */
   metrics: Metrics;
-  /** Deployment-wide count of live sessions (sign-in adds; every {@link Deps.endSession} removes). */
+  /** Deployment-wide count of live sessions (sign-in adds; every SessionService.end removes). */
   activeSessions: ActiveSessions;
   /** W3C trace propagation, and OpenTelemetry spans when an OTLP endpoint is configured. */
   tracing: Tracing;
@@ -95,14 +93,6 @@ export interface DepsOptions {
   liveSweepIntervalMs?: number;
 }
 
-/**
- * How often each session with an open WebSocket is read back (one Redis read per session). The
- * session-end channel closes sockets within milliseconds; the sweep is the safety net for a
- * missed message and for sessions that end without anyone ending them (idle timeout), and it
- * checks each socket's route policy again (4403 once the session no longer meets it).
- */
-export const LIVE_SWEEP_INTERVAL_MS = 10_000;
-
 /** Wires the services of one API process. Connecting Redis is left to the caller ({@link connectDeps}). */
 export function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Deps {
   const forwarding = new Forwarding(config.trustProxy, config.publicUrl);
@@ -115,35 +105,40 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
   const oidc = new OidcClient(config, logger);
   const idpKeys = new IdpKeys(oidc, config.idpTimeoutMs);
   const tokens = new TokenStore(redis, cipher, config.redisKeyPrefix, replicated, sessionReads);
-  const sessions = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
+  const sessionStore = createSessionStore(redis, config.redisKeyPrefix, config.sessionTtlSeconds, config.sessionIdleTimeoutSeconds);
   const userSessions = new UserSessionIndex(redis, tokens, config.redisKeyPrefix, config.sessionIdleTimeoutSeconds, config.sessionSecrets, replicated);
   const metrics = new Metrics({ serveWeb: config.serveWeb, sessions: { count: (): Promise<number> => activeSessions.count() } });
   const activeSessions = new ActiveSessions(redis, config.redisKeyPrefix, logger, metrics);
   const live = new LiveConnections(logger, config.maxWebSocketsPerSession);
-  const sessionEnds: SessionEndChannel = new SessionEndChannel(
-    redis,
-    config.redisKeyPrefix,
-    {
-      ended: (sid) => live.closeSession(sid),
-      // another instance refreshed a session with sockets here: its groups or scopes may have changed
-      refreshed: (sid) => {
-        if (live.has(sid)) void checkLiveSession(sid, tokens, live).catch(() => undefined);
-      },
-    },
-    logger,
-  );
-  const websockets = config.routes.some((r) => r.websocket);
-  const onRefreshed = websockets
-    ? (sid: string, record: TokenRecord) => {
-        live.enforcePolicy(sid, (route) => sessionRefusal(route, record));
-        void sessionEnds.announceRefresh(sid);
-      }
-    : undefined;
-  // the instance that ends a session closes its own sockets at once; the others hear it on the channel
-  const announceEnd = websockets ? (sid: string) => (live.closeSession(sid), sessionEnds.announce(sid)) : undefined;
-  const endSession = activeSessions.tracking(sessionTerminator(tokens, sessions, userSessions, announceEnd));
   const documentKey = (sid: string) => `${sessionDocumentPrefix(config.redisKeyPrefix)}${sid}`;
   const activity = new SessionActivity(redis, tokens, documentKey, config.sessionIdleTimeoutSeconds, logger);
+  // the services below call each other (a session's end closes its sockets, the sweep refreshes
+  // and reads sessions): each arrow is only followed after every object exists
+  const websockets = config.routes.some((r) => r.websocket);
+  const sessions: SessionService = new SessionService({
+    config,
+    tokens,
+    documents: sessionStore,
+    userSessions,
+    activity,
+    activeSessions,
+    oidc,
+    logger,
+    ...(websockets ? { ended: (sid: string) => liveChecks!.ended(sid) } : {}),
+  });
+  const refresher: RefreshCoordinator = new RefreshCoordinator(redis, tokens, oidc, (sid) => sessions.end(sid), logger, {
+    skewSeconds: config.refreshSkewSeconds,
+    aheadSpreadSeconds: config.refreshAheadSpreadSeconds,
+    maxWaitMs: config.idpTimeoutMs + 5_000,
+    idpTimeoutMs: config.idpTimeoutMs,
+    observer: metrics,
+    ...(replicated ? { replicated } : {}),
+    ...(websockets ? { onRefreshed: (sid: string, record: TokenRecord) => liveChecks!.refreshed(sid, record) } : {}),
+    ...options.refresh,
+  });
+  const liveChecks = websockets
+    ? new LiveSessionChecks({ live, tokens, sessions, refresher, redis, keyPrefix: config.redisKeyPrefix, logger }, options.liveSweepIntervalMs ?? LIVE_SWEEP_INTERVAL_MS)
+    : undefined;
   return {
     config,
     logger,
@@ -152,24 +147,14 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
     ...(sessionReads ? { sessionReads } : {}),
     forwarding,
     live,
-    sessionEnds,
-    liveSweep: { intervalMs: options.liveSweepIntervalMs ?? LIVE_SWEEP_INTERVAL_MS },
+    ...(liveChecks ? { liveChecks } : {}),
     oidc,
     tokens,
+    sessionStore,
     sessions,
-    endSession,
     activity,
     userSessions,
-    refresher: new RefreshCoordinator(redis, tokens, oidc, endSession, logger, {
-      skewSeconds: config.refreshSkewSeconds,
-      aheadSpreadSeconds: config.refreshAheadSpreadSeconds,
-      maxWaitMs: config.idpTimeoutMs + 5_000,
-      idpTimeoutMs: config.idpTimeoutMs,
-      observer: metrics,
-      ...(replicated ? { replicated } : {}),
-      ...(onRefreshed ? { onRefreshed } : {}),
-      ...options.refresh,
-    }),
+    refresher,
     idpKeys,
     logoutTokens: new LogoutTokenVerifier(idpKeys, redis, config.redisKeyPrefix, config.cognito.issuer, config.cognito.clientId, async () => {
       const announced = (await oidc.configuration()).serverMetadata().id_token_signing_alg_values_supported ?? ['RS256'];
@@ -197,7 +182,8 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
 
 /**
  * Connects Redis (waiting at most `timeoutMs`; the client keeps retrying in the background, so the
- * API starts and answers 503 until Redis is there) and warms up OIDC discovery.
+ * API starts and answers 503 until Redis is there), warms up OIDC discovery and starts the WebSocket
+ * session checks (when a route takes WebSockets; {@link closeDeps} stops them).
  */
 export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> {
   const connecting = Promise.all([
@@ -206,43 +192,12 @@ export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> 
   ]);
   await Promise.race([connecting, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   await deps.oidc.configuration().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'oidc discovery failed; will retry on demand'));
-  if (deps.config.routes.some((r) => r.websocket)) startLiveSessionChecks(deps);
-}
-
-/** Subscribes to the session-end channel and starts the sweep (only when a route takes WebSockets). */
-function startLiveSessionChecks(deps: Deps): void {
-  deps.sessionEnds.start().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'session-end channel: subscribe failed'));
-  const isLive = async (sid: string) => {
-    const current = await deps.tokens.read(sid);
-    if (current === undefined || current.record.sessionExpiresAt <= nowSeconds() || deps.activity.isIdle(current)) return false;
-    // an open socket keeps its session in use: its token is refreshed as a call would refresh it, so
-    // the policy is judged on what the IdP says now, not on an expired token nobody renews
-    const fresh = await deps.refresher.ensureFresh(sid, current);
-    if (fresh.kind === 'none' || (fresh.kind === 'error' && fresh.code === 'session_expired')) return false;
-    const record = fresh.kind === 'fresh' ? fresh.current.record : current.record; // IdP down: judge what we have
-    // at least every sweep, whatever pub/sub missed: a session removed from a group loses its sockets (4403)
-    deps.live.enforcePolicy(sid, (route) => sessionRefusal(route, record));
-    return true;
-  };
-  let running = false;
-  deps.liveSweep.timer = setInterval(() => {
-    if (running || deps.live.size === 0) return;
-    running = true;
-    void sweepEndedSessions(deps.live.sessions(), isLive, (sid) => deps.live.closeSession(sid)).finally(() => (running = false));
-  }, deps.liveSweep.intervalMs);
-  deps.liveSweep.timer.unref();
-}
-
-/** Reads a session with sockets on this instance and closes those whose route it no longer meets (4403). */
-async function checkLiveSession(sid: string, tokens: TokenStore, live: LiveConnections): Promise<void> {
-  const current = await tokens.read(sid);
-  if (current) live.enforcePolicy(sid, (route) => sessionRefusal(route, current.record));
+  deps.liveChecks?.start();
 }
 
 /** Closes connections and flushes the spans still queued (shutdown and tests). */
 export async function closeDeps(deps: Deps): Promise<void> {
-  clearInterval(deps.liveSweep.timer);
-  await deps.sessionEnds.stop();
+  await deps.liveChecks?.stop();
   await deps.upstream.close().catch(() => undefined);
   await deps.replicated?.close();
   await deps.sessionReads?.close();

@@ -1,14 +1,16 @@
 import { Router } from 'express';
+import type { Logger } from 'pino';
 import type { AdminEndSessionsResponse } from '@app/shared-types';
 import type { BearerVerifier } from '../idp/bearer-verifier.js';
 import type { Config } from '../config/config.js';
-import type { SessionEndingDeps } from '../session/session-ending.js';
+import type { SessionService } from '../session/session-service.js';
 import { sendJson, sendProblem } from '../http/problem.js';
-import { endSessionsOf } from '../session/session-ending.js';
 
 /** What the admin route needs: its settings and verifier, and the session ending. */
-export interface AdminDeps extends SessionEndingDeps {
+export interface AdminDeps {
   config: Pick<Config, 'admin'>;
+  sessions: Pick<SessionService, 'endOf'>;
+  logger: Logger;
   adminBearer?: Pick<BearerVerifier, 'verify'>;
 }
 
@@ -45,7 +47,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (!scopes.includes(admin.scope)) return sendProblem(res, 'forbidden', `The token lacks the scope ${admin.scope}.`);
     const sub = String(req.params.sub);
     if (!SUBJECT.test(sub)) return sendProblem(res, 'bad_request', 'The user id must be 1 to 255 printable ASCII characters.');
-    const ended = await endSessionsOf(deps, { sub }, req.id);
+    const ended = await deps.sessions.endOf({ sub }, req.id);
     deps.logger.info({ reqId: req.id, event: 'admin_end_sessions', client: claims.client_id, sub, ended }, "a back end ended a user's sessions");
     sendJson(res, 200, { ended } satisfies AdminEndSessionsResponse, { 'cache-control': 'no-store' });
   });

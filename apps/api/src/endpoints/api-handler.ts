@@ -8,7 +8,7 @@ import type { UpstreamProxy } from '../proxy/upstream-proxy.js';
 import { sendProblem } from '../http/problem.js';
 import { whenClosed } from '../http/request-log.js';
 import { authorize } from '../routing/access.js';
-import { clearedCookie } from '../session/cookie.js';
+import { setCookieHeader } from '../session/cookie.js';
 import { REFUSED_METHODS } from '../routing/request-target.js';
 
 /** What `/api/*` needs: the access policy, the route table, the in-flight limit, the upstream proxy. */
@@ -36,8 +36,8 @@ export async function handleApi(deps: ApiHandlerDeps, req: IncomingMessage, res:
   if (resolved.kind === 'not_found') return sendProblem(res, 'not_found', 'No API route matches this path.');
   res.route = resolved.route.prefix;
 
-  const access = await authorize(deps, req, resolved.route, { kind: 'header' }, res); // res: a cookie signed under a previous secret is re-signed
-  const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
+  const access = await authorize(deps, req, resolved.route, { kind: 'header' });
+  const cookie = setCookieHeader(access.cookie); // cleared, or re-signed after a secret rotation
   if (access.kind === 'denied') return sendProblem(res, access.code, access.detail, cookie, access.members);
   // the caller left while the call was decided: its 'close' has fired already, so a slot taken now would never come back
   if (res.closed) return;

@@ -1,20 +1,15 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Session } from 'express-session';
 import type { AuthErrorCode, LogoutResponse } from '@app/shared-types';
+import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { ActiveSessions } from '../session/active-sessions.js';
-import type { SessionActivity } from '../session/session-activity.js';
-import type { SessionEndingDeps } from '../session/session-ending.js';
-import type { UserSessionIndex } from '../session/user-sessions.js';
+import type { SessionService } from '../session/session-service.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import type { OidcClient } from '../idp/oidc-client.js';
 import { AppError } from '../http/errors.js';
 import { requireCsrfHeader } from '../http/csrf.js';
 import { clearedCookie, readSessionId } from '../session/cookie.js';
 import { absoluteLifetimeSeconds } from '../session/session-activity.js';
-import { endSessionsRevoking } from '../session/session-ending.js';
-import { enforceSessionLimit } from '../session/session-limit.js';
-import { sanitizeUserAgent } from '../session/user-agent.js';
 import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
 import { traceOf } from '../telemetry/tracing.js';
 import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
@@ -23,15 +18,14 @@ import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending 
 import { safeReturnTo } from '../http/return-to.js';
 import { signInParameters } from './sign-in-parameters.js';
 
-/** What sign-in and sign-out need: the IdP, the token store, the user index, activity, the session count. */
-export interface AuthRoutesDeps extends Omit<SessionEndingDeps, 'tokens' | 'oidc' | 'userSessions'> {
+/** What sign-in and sign-out need: the IdP, the token store (to read the session signing out), the session service. */
+export interface AuthRoutesDeps {
   config: Config;
   cookieName: string;
-  oidc: SessionEndingDeps['oidc'] & Pick<OidcClient, 'buildAuthorizationUrl' | 'authorizationCodeGrant' | 'buildEndSessionUrl'>;
-  tokens: SessionEndingDeps['tokens'] & Pick<TokenStore, 'create'>;
-  userSessions: SessionEndingDeps['userSessions'] & Pick<UserSessionIndex, 'register'>;
-  activity: Pick<SessionActivity, 'initial'>;
-  activeSessions: Pick<ActiveSessions, 'started'>;
+  oidc: Pick<OidcClient, 'buildAuthorizationUrl' | 'authorizationCodeGrant' | 'buildEndSessionUrl'>;
+  tokens: Pick<TokenStore, 'read'>;
+  sessions: Pick<SessionService, 'start' | 'signOut'>;
+  logger: Logger;
 }
 
 /** Clock skew allowed between the IdP's `auth_time` and this instance when a sign-in asked for `max_age`. */
@@ -93,18 +87,21 @@ async function callback(deps: AuthRoutesDeps, req: Request, res: Response) {
   req.session.user = { sub: record.user.sub };
   req.session.createdAt = record.createdAt;
   req.session.cookie.maxAge = (record.sessionExpiresAt - record.createdAt) * 1000;
-  const created = await deps.tokens.create(req.sessionID, record, deps.activity.initial(record, sanitizeUserAgent(req.headers['user-agent'])));
-  // signing in again in the same browser: the session being replaced ends like a sign-out (its refresh token revoked)
-  const [, , indexed] = await Promise.all([saveSession(req.session), endSessionsRevoking(deps, [previousSid], req.id), deps.userSessions.register(req.sessionID, record)]);
-  if (!created.confirmed || !indexed.confirmed) {
+  // the old session ends, the new one is indexed, MAX_SESSIONS_PER_USER applies (session/session-service.ts)
+  const started = await deps.sessions.start({
+    sid: req.sessionID,
+    record,
+    userAgent: req.headers['user-agent'],
+    replaces: previousSid,
+    saveDocument: () => saveSession(req.session),
+    reqId: req.id,
+  });
+  if (!started.confirmed) {
     // with replicas: a session (or its index entry) no replica has could vanish in a failover, so
-    // the sign-in is not reported as done; the half-made session ends like a sign-out (docs/adr/0005)
+    // the sign-in is not reported as done; the half-made session has ended like a sign-out (docs/adr/0005)
     deps.logger.warn({ reqId: req.id, event: 'login', outcome: 'unreplicated' }, 'new session not confirmed by a replica in time');
-    await endSessionsRevoking(deps, [req.sessionID], req.id).catch(() => undefined);
     throw new AppError('session_store_unavailable');
   }
-  await enforceSessionLimit(deps, record.user.sub, req.sessionID, req.id); // MAX_SESSIONS_PER_USER, once the new session is indexed
-  await deps.activeSessions.started(req.sessionID, record.sessionExpiresAt);
   deps.logger.info({ reqId: req.id, event: 'login', outcome: 'signed_in', sub: record.user.sub }, 'signed in');
   // checked again on the way out (a transaction may predate the current rules) and sent as is:
   // res.redirect() would re-encode it, and the browser must get exactly the string that was checked
@@ -117,10 +114,8 @@ async function logout(deps: AuthRoutesDeps, req: Request, res: Response) {
   const current = sid ? await deps.tokens.read(sid) : undefined;
   const logoutUrl = await deps.oidc.buildEndSessionUrl(current?.record.idToken);
   // everywhere: every session of this user (each refresh token revoked), this one included
-  const others = everywhere && current ? (await deps.userSessions.list(current.record.user.sub)).map((s) => s.sid) : [];
-  const ended = sid ? [...new Set([sid, ...others])] : [];
-  await endSessionsRevoking(deps, ended, req.id, sid && current ? new Map([[sid, current]]) : undefined, traceOf(req));
-  deps.logger.info({ reqId: req.id, event: 'logout', outcome: current ? 'signed_out' : 'no_session', everywhere, sessions: current ? ended.length : 0 }, 'signed out');
+  const ended = await deps.sessions.signOut({ sid, current, everywhere, reqId: req.id, parent: traceOf(req) });
+  deps.logger.info({ reqId: req.id, event: 'logout', outcome: current ? 'signed_out' : 'no_session', everywhere, sessions: current ? ended : 0 }, 'signed out');
   res.set('cache-control', 'no-store').set('set-cookie', clearedCookie(deps.config)).status(200).json({ logoutUrl } satisfies LogoutResponse);
 }
 

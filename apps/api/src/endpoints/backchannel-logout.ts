@@ -1,11 +1,14 @@
 import express, { Router } from 'express';
-import type { SessionEndingDeps } from '../session/session-ending.js';
+import type { Logger } from 'pino';
+import type { SessionService } from '../session/session-service.js';
 import { sendJson, sendProblem } from '../http/problem.js';
-import { endSessionsOf } from '../session/session-ending.js';
 import type { LogoutTokenVerifier } from '../idp/logout-token.js';
 
-/** What back-channel logout needs: the session ending (and its logger). */
-export type BackchannelLogoutDeps = SessionEndingDeps;
+/** What back-channel logout needs: the session service (to end the sessions named) and a logger. */
+export interface BackchannelLogoutDeps {
+  sessions: Pick<SessionService, 'endOf'>;
+  logger: Logger;
+}
 
 /** A logout token is a signed JWT of a few hundred bytes to a few kB; the form body is bounded well above it. */
 export const BACKCHANNEL_LOGOUT_BODY_LIMIT_BYTES = 16 * 1024;
@@ -35,7 +38,7 @@ export function backchannelLogoutRoutes(deps: BackchannelLogoutDeps, verifier: L
       deps.logger.warn({ reqId: req.id, event: 'backchannel_logout', outcome: 'refused', reason: verdict.reason }, 'logout token refused');
       return refuse(`The logout token was refused: ${verdict.reason}.`);
     }
-    const ended = await endSessionsOf(deps, verdict.target, req.id);
+    const ended = await deps.sessions.endOf(verdict.target, req.id);
     deps.logger.info({ reqId: req.id, event: 'backchannel_logout', outcome: 'ended', by: verdict.target.idpSid ? 'sid' : 'sub', ended }, 'back-channel logout');
     res.set('cache-control', 'no-store').status(200).end();
   });

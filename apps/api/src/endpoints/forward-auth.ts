@@ -6,7 +6,7 @@ import type { RouteTable } from '../routing/route-table.js';
 import { sendProblem } from '../http/problem.js';
 import { lenientReading } from '../routing/request-target.js';
 import { authorize, type CallerIdentity } from '../routing/access.js';
-import { clearedCookie } from '../session/cookie.js';
+import { setCookieHeader } from '../session/cookie.js';
 
 /** What forward auth needs: the access policy and the route table (for the original URI). */
 export interface ForwardAuthDeps extends AccessDeps {
@@ -46,7 +46,8 @@ export async function handleForwardAuth(deps: ForwardAuthDeps, req: IncomingMess
   }
   const method = originalMethod(req);
   const access = await authorize(deps, req, CHECK_ROUTE, { kind: 'unsafe-methods', method });
-  const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
+  // the ingress answers the browser: a cookie that named a gone session is cleared (a re-signed one waits for /api/* or /session)
+  const cookie = access.cookie?.kind === 'clear' ? setCookieHeader(access.cookie) : undefined;
   if (access.kind === 'denied') return sendProblem(res, access.code, access.detail, cookie);
   res.writeHead(200, {
     'cache-control': 'no-store',

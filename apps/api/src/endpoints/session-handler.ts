@@ -7,7 +7,7 @@ import type { SessionLookupDeps } from '../session/session-lookup.js';
 import { sendJson } from '../http/problem.js';
 import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN, traceOf } from '../telemetry/tracing.js';
 import type { TokenRecord } from '../tokens/token-record.js';
-import { clearedCookie } from '../session/cookie.js';
+import { cookieCleared, type CookieUpdate } from '../session/cookie.js';
 import { lookupSession } from '../session/session-lookup.js';
 
 /** What `GET /session` needs: the session lookup, the refresher, tracing. */
@@ -24,26 +24,31 @@ const NO_STORE = { 'cache-control': 'no-store' };
  * through the same coordinator as the proxy; a passing IdP failure keeps the session and says so.
  */
 export async function handleSession(deps: SessionHandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const found = await deps.tracing.child(req, SESSION_READ_SPAN, SESSION_READ_ATTRIBUTES, () => lookupSession(deps, req, res));
-  if (found.kind === 'anonymous') return anonymous(deps, res, found.hadCookie);
+  const found = await deps.tracing.child(req, SESSION_READ_SPAN, SESSION_READ_ATTRIBUTES, () => lookupSession(deps, req));
+  if (found.kind === 'anonymous') return anonymous(res, found.cookie);
   const result = await deps.refresher.ensureFresh(found.sid, found.current, traceOf(req));
   switch (result.kind) {
     case 'fresh':
-      return sendJson(res, 200, signedIn(result.current.record), NO_STORE);
+      return sendJson(res, 200, signedIn(result.current.record), headers(found.cookie));
     case 'error':
       if (result.code === 'idp_unavailable') {
         const record = (result.current ?? found.current).record;
-        return sendJson(res, 200, { ...signedIn(record), error: REFRESH_ACCESS_TOKEN_ERROR }, NO_STORE);
+        return sendJson(res, 200, { ...signedIn(record), error: REFRESH_ACCESS_TOKEN_ERROR }, headers(found.cookie));
       }
-      return anonymous(deps, res, true);
+      return anonymous(res, cookieCleared(deps.config));
     case 'none':
-      return anonymous(deps, res, true);
+      return anonymous(res, cookieCleared(deps.config));
   }
 }
 
-function anonymous(deps: SessionHandlerDeps, res: ServerResponse, clearCookie: boolean) {
+function anonymous(res: ServerResponse, cookie: CookieUpdate | undefined) {
   const body: SessionResponse = { authenticated: false };
-  sendJson(res, 200, body, clearCookie ? { ...NO_STORE, 'set-cookie': clearedCookie(deps.config) } : NO_STORE);
+  sendJson(res, 200, body, headers(cookie));
+}
+
+/** `no-store`, and the cookie the lookup decided on (cleared, or re-signed after a secret rotation). */
+function headers(cookie: CookieUpdate | undefined): Record<string, string> {
+  return cookie ? { ...NO_STORE, 'set-cookie': cookie.setCookie } : NO_STORE;
 }
 
 function signedIn(record: TokenRecord): SessionResponse {

@@ -16,7 +16,7 @@ import { isApiTarget } from '../telemetry/route-group.js';
 import { upstreamRequestHeaders } from '../proxy/headers.js';
 import { authorize, type Access } from '../routing/access.js';
 import type { RouteMatch } from '../routing/route-table.js';
-import { clearedCookie } from '../session/cookie.js';
+import { setCookieHeader } from '../session/cookie.js';
 
 /** What a WebSocket upgrade needs: the access policy, the route table, forwarding headers, the live registry. */
 export interface UpgradeDeps extends AccessDeps {
@@ -69,7 +69,8 @@ export async function handleUpgrade(deps: UpgradeDeps, req: IncomingMessage, soc
     if (appError.code === 'internal_error') deps.logger.error({ err }, 'WebSocket handshake failed');
     return refuse(appError.code, appError.detail);
   }
-  const cookie = access.clearCookie ? { 'set-cookie': clearedCookie(deps.config) } : undefined;
+  // a refused handshake clears a cookie that named a gone session; a re-signed one waits for /api/* or /session
+  const cookie = access.cookie?.kind === 'clear' ? setCookieHeader(access.cookie) : undefined;
   if (access.kind === 'denied') return refuse(access.code, access.detail, cookie, access.members);
   if (socket.destroyed) return; // the client left while we were deciding
   // per session, else per client address (bearer and anonymous callers): sockets and handshakes under way

@@ -7,10 +7,11 @@ import { errorSummary } from '../kernel/logger.js';
  * Tells every instance that a session ended, so each closes that session's WebSockets, or that it
  * was refreshed, so each checks its sockets' route policies again (the refresh may have dropped a
  * group): two Redis pub/sub channels under the key prefix (`<prefix>session-ended`,
- * `<prefix>session-refreshed`), published by the session terminator (session-store.ts) and the
- * refresh coordinator, listened to on a dedicated subscriber connection. Pub/sub is
- * fire-and-forget: an instance that is disconnected at that moment misses the message, which the
- * periodic sweep ({@link sweepEndedSessions}) makes up for.
+ * `<prefix>session-refreshed`), published when a session ends or is refreshed on this instance
+ * (live-session-checks.ts, told by SessionService.end and the refresh coordinator), listened to
+ * on a dedicated subscriber connection. Pub/sub is fire-and-forget: an instance that is
+ * disconnected at that moment misses the message, which the periodic sweep
+ * ({@link sweepEndedSessions}) makes up for.
  */
 export class SessionEndChannel {
   readonly #ended: string;

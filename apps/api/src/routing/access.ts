@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { ApiRoute, ErrorCode } from '@app/shared-types';
 import { clientBucket } from '../http/client-bucket.js';
 import type { BearerVerifier } from '../idp/bearer-verifier.js';
@@ -10,6 +10,7 @@ import type { RefreshCoordinator } from '../tokens/refresh-coordinator.js';
 import { hasCsrfHeader } from '../http/csrf.js';
 import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN, traceOf } from '../telemetry/tracing.js';
 import { lookupSession } from '../session/session-lookup.js';
+import { cookieCleared, type CookieUpdate } from '../session/cookie.js';
 import { nowSeconds, type TokenRecord } from '../tokens/token-record.js';
 import { safeReturnTo } from '../http/return-to.js';
 import type { ProblemMembers } from '../http/problem.js';
@@ -42,11 +43,13 @@ export interface CallerIdentity {
 /**
  * The one answer every entry point gets (HTTP proxy, WebSocket upgrade, forward auth): the token
  * to attach (none for `none` routes and anonymous callers) and the caller's key for the in-flight
- * limit, or the error to answer instead. `clearCookie`: the cookie named a session that is gone.
+ * limit, or the error to answer instead. `cookie`: what the response does with the session cookie
+ * (clear one that named a session that is gone, re-sign one made under a previous secret); the
+ * entry point writes it, nothing here touches a response.
  */
 export type Access =
-  | { kind: 'granted'; token: string | undefined; caller: string; identity?: CallerIdentity; credential?: Credential; clearCookie?: boolean }
-  | { kind: 'denied'; code: ErrorCode; detail?: string; clearCookie?: boolean; members?: ProblemMembers };
+  | { kind: 'granted'; token: string | undefined; caller: string; identity?: CallerIdentity; credential?: Credential; cookie?: CookieUpdate }
+  | { kind: 'denied'; code: ErrorCode; detail?: string; cookie?: CookieUpdate; members?: ProblemMembers };
 
 /**
  * What a granted caller's right rests on, for connections that outlive the call (WebSockets):
@@ -65,11 +68,11 @@ export type Credential = { kind: 'session'; sid: string; expiresAt: number } | {
  */
 export type CsrfRule = { kind: 'header' } | { kind: 'unsafe-methods'; method: string } | { kind: 'origin'; origin: string };
 
-/** Who is calling, as far as credentials go, before any route policy applies. */
+/** Who is calling, as far as credentials go, before any route policy applies; `cookie` goes on whatever is answered. */
 type Caller =
-  | { kind: 'bearer'; token: string; claims: CallerClaims; identity: CallerIdentity; expiresAt: number; authTime?: number }
-  | { kind: 'session'; sid: string; record: TokenRecord }
-  | { kind: 'anonymous'; hadCookie: boolean };
+  | { kind: 'bearer'; token: string; claims: CallerClaims; identity: CallerIdentity; expiresAt: number; authTime?: number; cookie?: undefined }
+  | { kind: 'session'; sid: string; record: TokenRecord; cookie?: CookieUpdate }
+  | { kind: 'anonymous'; cookie?: CookieUpdate };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -86,8 +89,6 @@ export async function authorize(
   req: IncomingMessage,
   route: ApiRoute,
   csrf: CsrfRule = { kind: 'header' },
-  /** Where a cookie signed under a previous secret gets its re-signed replacement (secret rotation). */
-  res?: ServerResponse,
 ): Promise<Access> {
   if (route.token === 'none' || (route.token === 'client' && route.anonymous)) {
     // no user is checked, so no credential is looked at; the cookie still needs its CSRF proof
@@ -95,12 +96,17 @@ export async function authorize(
     return route.token === 'none' ? { kind: 'granted', token: undefined, caller: anonymousCaller(deps, req) } : clientToken(deps, req, route, anonymousCaller(deps, req));
   }
 
-  const found = await identify(deps, req, route, csrf, res);
-  if ('code' in found) return found;
-  const caller = found;
+  const caller = await identify(deps, req, route, csrf);
+  if (caller.kind === 'denied') return caller;
+  const access = await decide(deps, req, route, caller);
+  return caller.cookie ? { ...access, cookie: caller.cookie } : access;
+}
+
+/** The route policy's answer for a known caller, and the token that goes upstream. */
+async function decide(deps: AccessDeps, req: IncomingMessage, route: ApiRoute, caller: Caller): Promise<Access> {
   if (caller.kind === 'anonymous') {
-    if (route.token === 'user-or-anonymous') return { kind: 'granted', token: undefined, caller: anonymousCaller(deps, req), clearCookie: caller.hadCookie };
-    return { kind: 'denied', code: 'unauthenticated', clearCookie: caller.hadCookie };
+    if (route.token === 'user-or-anonymous') return { kind: 'granted', token: undefined, caller: anonymousCaller(deps, req) };
+    return { kind: 'denied', code: 'unauthenticated' };
   }
 
   const claims = caller.kind === 'bearer' ? caller.claims : sessionClaims(caller.record);
@@ -119,7 +125,7 @@ export async function authorize(
 }
 
 /** The caller behind the request's credentials, or why it cannot be known (a denial to answer). */
-async function identify(deps: AccessDeps, req: IncomingMessage, route: ApiRoute, csrf: CsrfRule, res?: ServerResponse): Promise<Caller | Extract<Access, { kind: 'denied' }>> {
+async function identify(deps: AccessDeps, req: IncomingMessage, route: ApiRoute, csrf: CsrfRule): Promise<Caller | Extract<Access, { kind: 'denied' }>> {
   const authorization = req.headers.authorization;
   if (authorization !== undefined) {
     const token = BEARER.exec(authorization)?.[1];
@@ -134,20 +140,22 @@ async function identify(deps: AccessDeps, req: IncomingMessage, route: ApiRoute,
     const authTime = typeof verdict.claims.auth_time === 'number' ? verdict.claims.auth_time : undefined;
     return { kind: 'bearer', token, claims, identity: { sub, username, groups: claims.groups }, expiresAt, ...(authTime !== undefined ? { authTime } : {}) };
   }
-  if (!hasSessionCookie(deps, req)) return { kind: 'anonymous', hadCookie: false };
+  if (!hasSessionCookie(deps, req)) return { kind: 'anonymous' };
   if (!csrfPassed(req, csrf)) return csrfDenied(csrf);
-  const found = await (deps.tracing.enabled ? deps.tracing.child(req, SESSION_READ_SPAN, SESSION_READ_ATTRIBUTES, () => lookupSession(deps, req, res)) : lookupSession(deps, req, res));
+  const found = await (deps.tracing.enabled ? deps.tracing.child(req, SESSION_READ_SPAN, SESSION_READ_ATTRIBUTES, () => lookupSession(deps, req)) : lookupSession(deps, req));
   if (found.kind === 'anonymous') return found;
+  // a cookie re-signed after a secret rotation goes on every answer, unless the session turns out to be gone
+  const reissue = found.cookie ? { cookie: found.cookie } : {};
   const usable = deps.refresher.usableNow(found.sid, found.current, traceOf(req));
-  if (usable) return { kind: 'session', sid: found.sid, record: usable.record };
+  if (usable) return { kind: 'session', sid: found.sid, record: usable.record, ...reissue };
   const result = await deps.refresher.ensureFresh(found.sid, found.current, traceOf(req));
-  if (result.kind === 'fresh') return { kind: 'session', sid: found.sid, record: result.current.record };
+  if (result.kind === 'fresh') return { kind: 'session', sid: found.sid, record: result.current.record, ...reissue };
   // an ended session is nobody: anonymous where the route allows it, 401 elsewhere
-  if (result.kind === 'none') return { kind: 'anonymous', hadCookie: true };
+  if (result.kind === 'none') return { kind: 'anonymous', cookie: cookieCleared(deps.config) };
   if (result.code === 'session_expired') {
-    return route.token === 'user-or-anonymous' ? { kind: 'anonymous', hadCookie: true } : { kind: 'denied', code: 'session_expired', clearCookie: true };
+    return route.token === 'user-or-anonymous' ? { kind: 'anonymous', cookie: cookieCleared(deps.config) } : { kind: 'denied', code: 'session_expired', cookie: cookieCleared(deps.config) };
   }
-  return { kind: 'denied', code: result.code };
+  return { kind: 'denied', code: result.code, ...reissue };
 }
 
 /**

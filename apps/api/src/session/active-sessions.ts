@@ -43,14 +43,6 @@ export class ActiveSessions implements SessionCounter {
     if (removed) this.counters?.sessionEnded();
   }
 
-  /** Wraps a session terminator so that every session it ends stops being counted. */
-  tracking(endSession: (sid: string) => Promise<void>): (sid: string) => Promise<void> {
-    return async (sid) => {
-      await endSession(sid);
-      await this.ended(sid);
-    };
-  }
-
   /** Sessions not ended and not past their absolute expiry. */
   async count(now = Math.floor(Date.now() / 1000)): Promise<number> {
     const [, card] = await this.redis.multi().zRemRangeByScore(this.#key, '-inf', now).zCard(this.#key).exec();

@@ -101,3 +101,24 @@ export function signedCookie(config: Pick<Config, 'secureCookies'>, secret: stri
 export function clearedCookie(config: Pick<Config, 'secureCookies'>): string {
   return `${cookieName(config)}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${config.secureCookies ? '; Secure' : ''}`;
 }
+
+/**
+ * What a response does with the session cookie, as the session lookup and the access policy
+ * decide it and return it (they never write on a response): `reissue` re-signs a cookie made
+ * under a previous secret, `clear` removes one that names a session that is gone. The endpoint
+ * writes `setCookie` as the `Set-Cookie` header.
+ */
+export interface CookieUpdate {
+  kind: 'reissue' | 'clear';
+  setCookie: string;
+}
+
+/** The update that removes the session cookie. */
+export function cookieCleared(config: Pick<Config, 'secureCookies'>): CookieUpdate {
+  return { kind: 'clear', setCookie: clearedCookie(config) };
+}
+
+/** The `Set-Cookie` header an endpoint writes for `update`, or none. */
+export function setCookieHeader(update: CookieUpdate | undefined): { 'set-cookie': string } | undefined {
+  return update ? { 'set-cookie': update.setCookie } : undefined;
+}

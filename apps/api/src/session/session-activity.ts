@@ -56,6 +56,14 @@ export class SessionActivity {
     };
   }
 
+  /**
+   * The one rule of a live session, for every reader (a request's lookup, the WebSocket sweep):
+   * it exists, is not past its absolute expiry and has not been idle longer than the timeout.
+   */
+  isLive(current: VersionedRecord | undefined, now = nowSeconds()): current is VersionedRecord {
+    return current !== undefined && current.record.sessionExpiresAt > now && !this.isIdle(current, now);
+  }
+
   /** True when the session has been unused longer than the timeout (backstop to the key's TTL). */
   isIdle(current: VersionedRecord, now = nowSeconds()): boolean {
     return current.lastSeen !== undefined && now - current.lastSeen > this.idleSeconds;

@@ -8,8 +8,8 @@ import type { UserSessionIndex } from './user-sessions.js';
 
 /**
  * What ending sessions needs: the token store (to read each refresh token), the IdP (to revoke
- * it), the one `endSession` every ending goes through (keys, index, sockets on every instance),
- * the user index (to find a user's sessions) and a logger.
+ * it), the one `endSession` every ending goes through (SessionService.end: keys, index, sockets
+ * on every instance), the user index (to find a user's sessions) and a logger.
  */
 export interface SessionEndingDeps {
   tokens: Pick<TokenStore, 'read'>;

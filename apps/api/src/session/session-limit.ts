@@ -4,7 +4,7 @@ import { endSessionsRevoking, type SessionEndingDeps } from './session-ending.js
 /**
  * `MAX_SESSIONS_PER_USER`: after a sign-in, ends the user's least recently used sessions (by last
  * activity, then by age) until at most the limit is left, the new one always kept. They end like
- * a sign-out (refresh token revoked, keys and index entry gone, through `deps.endSession`, the one
+ * a sign-out (refresh token revoked, keys and index entry gone, through SessionService.end, the one
  * path every ending takes), and since every instance reads the session from Redis on each
  * request, they read as anonymous on every instance at once. Two sign-ins of one user at the same
  * moment may each end one: the limit is never exceeded for long, but may be undershot by one.

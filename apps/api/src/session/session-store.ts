@@ -2,8 +2,6 @@ import { RedisStore } from 'connect-redis';
 import { LOGIN_TRANSACTION_TTL_MS } from './login-transaction.js';
 import type { Redis } from '../redis/client.js';
 import { sessionDocumentPrefix } from '../redis/keyspace.js';
-import type { TokenStore } from '../tokens/token-store.js';
-import type { UserSessionIndex } from './user-sessions.js';
 
 /** Longest life of a document without a signed-in user: only pending sign-ins live there. */
 const PRE_LOGIN_TTL_SECONDS = LOGIN_TRANSACTION_TTL_MS / 1000;
@@ -25,20 +23,3 @@ export function createSessionStore(redis: Redis, prefix: string, ttlSeconds: num
 
 /** Prefix of the express-session documents' keys (`<prefix>sess:<sid>`). */
 export { sessionDocumentPrefix } from '../redis/keyspace.js';
-
-/**
- * Ends a session everywhere it lives: the sealed tokens (with lease and failure marker) and the
- * express-session document, and its entry in the user's index; then `announce` tells every
- * instance, which closes the session's WebSockets (live/session-end-channel.ts). Used by logout,
- * `DELETE /sessions/:id` and when a refresh token is rejected.
- */
-export function sessionTerminator(tokens: TokenStore, sessions: RedisStore, index?: Pick<UserSessionIndex, 'forget'>, announce?: (sid: string) => Promise<void>) {
-  return async (sid: string): Promise<void> => {
-    await index?.forget(sid); // reads the owner from the token hash, so before it goes
-    await Promise.all([
-      tokens.delete(sid),
-      new Promise<void>((resolve, reject) => sessions.destroy(sid, (err?: unknown) => (err ? reject(err) : resolve()))),
-    ]);
-    await announce?.(sid);
-  };
-}
