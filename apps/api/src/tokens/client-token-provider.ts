@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ErrorCode } from '@app/shared-types';
@@ -9,7 +8,7 @@ import { redisSpan, type SpanParent } from '../telemetry/tracing.js';
 import { isRedisUnavailable, type Redis } from '../redis/client.js';
 import { clientTokenKeys as clientTokenKeysOf } from '../redis/keyspace.js';
 import type { TokenCipher } from './crypto.js';
-import { acquireLease } from './redis-lease.js';
+import { SingleFlight, type Holding } from './single-flight.js';
 
 /**
  * What {@link ClientTokenProvider.get} answers; the proxy turns an error into a response.
@@ -52,9 +51,6 @@ const cachedSchema = z.object({
 });
 type Cached = z.infer<typeof cachedSchema>;
 
-/** How long waiters treat a failed grant as the answer instead of trying again themselves. */
-const FAILURE_MARKER_MS = 2_000;
-
 /** The cache key of a client and scope set: also the AAD its sealed entry is bound to. */
 function cacheKeyOf(clientId: string, scopes: readonly string[]): string {
   // sorted and de-duplicated: the same scope set in any order is one token
@@ -76,18 +72,16 @@ function keysOf(prefix: string, cacheKey: string) {
  * (docs/adr/0004-client-credentials-cache.md). One token per M2M client and scope set, sealed in
  * Redis with the {@link TokenCipher} (bound to its cache key) for the token's lifetime and kept in
  * process memory until its refresh point. A new token is fetched once at a time across every
- * instance: concurrent callers in one process share one promise, and across processes the holder
- * of a `SET NX PX` lease asks the IdP while the others poll the cache (as ADR 0002 does for user
- * refreshes). A holder that dies stops renewing its lease; it lapses and a waiter takes over.
+ * instance, a {@link SingleFlight} per cache key (as ADR 0002 does for user refreshes): concurrent
+ * callers in one process share one promise, and across processes the holder of a `SET NX PX` lease
+ * asks the IdP while the others poll the cache. A holder that dies stops renewing its lease; it
+ * lapses and a waiter takes over.
  */
 export class ClientTokenProvider {
   readonly #memory = new Map<string, Cached>();
   readonly #keyOf = new WeakMap<readonly string[], string>();
-  readonly #inflight = new Map<string, Promise<ClientTokenResult>>();
+  readonly #flight: SingleFlight<ClientTokenResult>;
   readonly #skewMs: number;
-  readonly #leaseMs: number;
-  readonly #pollMs: number;
-  readonly #maxWaitMs: number;
 
   constructor(
     private readonly redis: Redis,
@@ -101,9 +95,14 @@ export class ClientTokenProvider {
     private readonly options: ClientTokenOptions = {},
   ) {
     this.#skewMs = (options.skewSeconds ?? 60) * 1000;
-    this.#leaseMs = options.leaseMs ?? 5_000;
-    this.#pollMs = options.pollMs ?? 25;
-    this.#maxWaitMs = options.maxWaitMs ?? 15_000;
+    // a renewed lease, not a replica-confirmed fence: a token fetched twice after a failover costs one grant, spends nothing
+    this.#flight = new SingleFlight(redis, {
+      keysOf: (cacheKey) => keysOf(prefix, cacheKey),
+      leaseMs: options.leaseMs ?? 5_000,
+      onRenewError: (err) => this.logger.warn({ err: errorSummary(err) }, 'client token lease renewal failed'),
+      pollMs: options.pollMs ?? 25,
+      maxWaitMs: options.maxWaitMs ?? 15_000,
+    });
   }
 
   /**
@@ -123,12 +122,7 @@ export class ClientTokenProvider {
       return Promise.resolve({ kind: 'token', token: held.token, expiresAt: held.expiresAt });
     }
     const scopeSet = [...new Set(scopes)].sort();
-    let pending = this.#inflight.get(cacheKey);
-    if (!pending) {
-      pending = this.#obtain(cacheKey, scopeSet, parent).finally(() => this.#inflight.delete(cacheKey));
-      this.#inflight.set(cacheKey, pending);
-    }
-    return pending;
+    return this.#flight.share(cacheKey, () => this.#obtain(cacheKey, scopeSet, parent));
   }
 
   async #obtain(cacheKey: string, scopes: string[], parent: SpanParent | undefined): Promise<ClientTokenResult> {
@@ -137,33 +131,29 @@ export class ClientTokenProvider {
     return result;
   }
 
+  /** From Redis, else under the lease from the IdP, else from the instance that holds the lease. */
   async #obtainFrom(cacheKey: string, scopes: string[], parent: SpanParent | undefined): Promise<ClientTokenResult> {
-    const keys = keysOf(this.prefix, cacheKey);
-    const started = Date.now();
+    const tokenKey = keysOf(this.prefix, cacheKey).token;
     let seen: Cached | undefined; // due for a new one, but maybe still valid: better than an error
+    const look = async (): Promise<ClientTokenResult | undefined> => {
+      const cached = await redisSpan(parent, 'GET', () => this.#read(tokenKey, cacheKey));
+      if (cached && Date.now() < cached.refreshAt) return this.#remember(cacheKey, cached, 'redis');
+      seen = cached ?? seen;
+      return undefined;
+    };
     try {
-      for (;;) {
-        const cached = await redisSpan(parent, 'GET', () => this.#read(keys.token, cacheKey));
-        if (cached && Date.now() < cached.refreshAt) return this.#remember(cacheKey, cached, 'redis');
-        seen = cached ?? seen;
-
-        const lease = await redisSpan(parent, 'SET', () =>
-          acquireLease(this.redis, keys.lease, this.#leaseMs, (err: unknown) => this.logger.warn({ err: errorSummary(err) }, 'client token lease renewal failed')),
-        );
-        if (lease) {
-          try {
-            return await this.#grantHolding(cacheKey, scopes, keys, seen, parent);
-          } finally {
-            await redisSpan(parent, 'EVAL', () => lease.release());
-          }
-        }
-
-        await sleep(this.#pollMs);
-        const failedAt = Number(await this.redis.get(keys.failed));
-        if (failedAt >= started || Date.now() - started > this.#maxWaitMs) {
-          return this.#stillValid(cacheKey, seen) ?? { kind: 'error', code: 'idp_unavailable' };
-        }
-      }
+      return (
+        (await look()) ??
+        (await this.#flight.run(
+          cacheKey,
+          {
+            hold: (holding) => this.#grantHolding(cacheKey, scopes, tokenKey, seen, holding, parent),
+            look,
+            giveUp: () => this.#stillValid(cacheKey, seen) ?? { kind: 'error', code: 'idp_unavailable' },
+          },
+          parent,
+        ))
+      );
     } catch (err) {
       if (!isRedisUnavailable(err)) throw err;
       // Redis is down: a token this process still holds is good until it expires
@@ -172,8 +162,8 @@ export class ClientTokenProvider {
   }
 
   /** Under the lease: look once more (another instance may have just written), else ask the IdP and cache the answer. */
-  async #grantHolding(cacheKey: string, scopes: string[], keys: ReturnType<typeof keysOf>, seen: Cached | undefined, parent: SpanParent | undefined): Promise<ClientTokenResult> {
-    const cached = await redisSpan(parent, 'GET', () => this.#read(keys.token, cacheKey));
+  async #grantHolding(cacheKey: string, scopes: string[], tokenKey: string, seen: Cached | undefined, holding: Holding, parent: SpanParent | undefined): Promise<ClientTokenResult> {
+    const cached = await redisSpan(parent, 'GET', () => this.#read(tokenKey, cacheKey));
     if (cached && Date.now() < cached.refreshAt) return this.#remember(cacheKey, cached, 'redis');
     seen = cached ?? seen;
 
@@ -187,7 +177,7 @@ export class ClientTokenProvider {
       const line = { event: 'client_token', outcome: rejected ? 'rejected' : 'idp_unavailable', scopes, durationMs: Date.now() - t0, err: errorSummary(err) };
       if (rejected) this.logger.error(line, 'client_credentials grant rejected: check the M2M client and the route scopes');
       else this.logger.warn(line, 'client_credentials grant failed');
-      await this.redis.set(keys.failed, String(Date.now()), { PX: FAILURE_MARKER_MS });
+      await holding.markFailed();
       if (rejected) return { kind: 'error', code: 'client_grant_rejected', ...(idpError.oauthError ? { oauthError: idpError.oauthError } : {}) };
       return this.#stillValid(cacheKey, seen) ?? { kind: 'error', code: 'idp_unavailable' };
     }
@@ -200,7 +190,7 @@ export class ClientTokenProvider {
       refreshAt: now + lifetimeMs - Math.min(this.#skewMs, Math.floor(lifetimeMs / 2)),
     };
     const sealed = this.cipher.seal(JSON.stringify(entry), cacheKey);
-    await redisSpan(parent, 'SET', () => this.redis.set(keys.token, sealed, { PX: Math.max(1, lifetimeMs) }));
+    await redisSpan(parent, 'SET', () => this.redis.set(tokenKey, sealed, { PX: Math.max(1, lifetimeMs) }));
     this.logger.info({ event: 'client_token', outcome: 'granted', scopes, durationMs: now - t0, expiresIn: granted.expiresIn }, 'client_credentials token fetched');
     return this.#remember(cacheKey, entry, 'granted');
   }

@@ -6,7 +6,8 @@ import { IdpError } from '../idp/oidc-client.js';
 import { isRedisUnavailable, type Redis } from '../redis/client.js';
 import type { ReplicatedWrites } from '../redis/replication.js';
 import { recordAfterRefresh } from './grant-to-record.js';
-import { acquireLease, type HeldLease } from './redis-lease.js';
+import type { HeldLease } from './redis-lease.js';
+import { SingleFlight, type Holding } from './single-flight.js';
 import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from '../telemetry/refresh-observer.js';
 import { needsRefresh, nowSeconds, refreshWindowSeconds, type TokenRecord, type VersionedRecord } from './token-record.js';
 import type { SealedWrite, TokenStore, WriteResult } from './token-store.js';
@@ -67,38 +68,47 @@ const FENCE_MARGIN_MS = 1_000;
 export type EndSession = (sid: string) => Promise<void>;
 
 /**
- * Single-flight refresh across processes (docs/adr/0002-single-flight-refresh.md).
- * In-process, concurrent callers for one session share one promise. Across processes, the
- * instance that wins `SET lease NX PX` re-reads the record, redeems the refresh token once,
- * writes the result with a version check, and releases; the others poll the record until its
- * version moves. A lease whose holder died lapses and one waiter takes over.
+ * Single-flight refresh across processes (docs/adr/0002-single-flight-refresh.md), a
+ * {@link SingleFlight} per session. In-process, concurrent callers for one session share one
+ * promise. Across processes, the instance that wins the session's lease re-reads the record,
+ * redeems the refresh token once, writes the result with a version check, and releases; the
+ * others poll the record until its version moves. A lease whose holder died lapses and one waiter
+ * takes over. With replicas the lease is a replica-confirmed fence (docs/adr/0005-redis-failover.md).
  */
 export class RefreshCoordinator {
-  readonly #inflight = new Map<string, Promise<TokenResult>>();
-  readonly #leaseMs: number;
-  readonly #pollMs: number;
-  readonly #maxWaitMs: number;
+  readonly #flight: SingleFlight<TokenResult>;
   /** Background refreshes running in this process, by sid (refresh-ahead). */
   readonly #ahead = new Map<string, Promise<void>>();
   /** Sessions whose background refresh just failed for a passing reason: unix ms before which none is retried. */
   readonly #aheadRetryAt = new Lru<string, number>(4096);
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly store: TokenStore,
     private readonly oidc: OidcClient,
     private readonly endSession: EndSession,
     private readonly logger: Logger,
     private readonly options: RefreshOptions,
   ) {
-    this.#leaseMs = options.leaseMs ?? 5_000;
-    this.#pollMs = options.pollMs ?? 25;
-    this.#maxWaitMs = options.maxWaitMs ?? 15_000;
+    const { replicated } = options;
+    this.#flight = new SingleFlight(redis, {
+      keysOf: (sid) => {
+        const keys = store.keys(sid);
+        return { lease: keys.lease, failed: keys.refreshFailed };
+      },
+      leaseMs: options.leaseMs ?? 5_000,
+      // the fence outlasts the grant and the hold of its result (docs/adr/0005-redis-failover.md)
+      ...(replicated ? { fence: { writes: replicated, fenceMs: (options.idpTimeoutMs ?? 10_000) + this.#holdMs + FENCE_MARGIN_MS } } : {}),
+      onRenewError: (err) => this.logger.warn({ err }, 'refresh lease renewal failed'),
+      pollMs: options.pollMs ?? 25,
+      maxWaitMs: options.maxWaitMs ?? 15_000,
+      onJoin: () => this.options.observer?.joinedInflight(),
+    });
   }
 
   /** Number of refreshes currently coordinated by this process (for metrics and tests). */
   get inflight(): number {
-    return this.#inflight.size;
+    return this.#flight.size;
   }
 
   /**
@@ -123,54 +133,31 @@ export class RefreshCoordinator {
   async ensureFresh(sid: string, current: VersionedRecord, parent?: SpanParent): Promise<TokenResult> {
     const usable = this.usableNow(sid, current, parent);
     if (usable) return { kind: 'fresh', current: usable };
-    let pending = this.#inflight.get(sid);
-    if (pending) this.options.observer?.joinedInflight();
-    else {
-      pending = this.#refresh(sid, current, parent).finally(() => this.#inflight.delete(sid));
-      this.#inflight.set(sid, pending);
-    }
-    return pending;
+    return this.#flight.share(sid, () => this.#refresh(sid, current, parent));
   }
 
-  async #refresh(sid: string, seen: VersionedRecord, parent: SpanParent | undefined): Promise<TokenResult> {
-    const keys = this.store.keys(sid);
-    const started = Date.now();
-    const deadline = started + this.#maxWaitMs;
-    let waited = false;
-    for (;;) {
-      const lease = await this.#acquire(sid, parent);
-      if (lease) {
-        if (waited) this.#waitEnded('took_over', started);
-        try {
-          return await this.#redeemHolding(sid, started, waited, lease, parent);
-        } finally {
-          await this.#release(lease, parent);
-        }
-      }
-
-      waited = true;
-      await sleep(this.#pollMs);
-      const now = await this.store.read(sid);
-      if (!now) return this.#waitEnded('session_expired', started, { kind: 'error', code: 'session_expired' });
-      if (now.version !== seen.version && !needsRefresh(now.record, this.options.skewSeconds)) {
-        return this.#waitEnded('fresh', started, { kind: 'fresh', current: now });
-      }
-      const failedAt = Number(await this.redis.get(keys.refreshFailed));
-      if (failedAt >= started || Date.now() > deadline) return this.#waitEnded('idp_unavailable', started, { kind: 'error', code: 'idp_unavailable', current: now });
-    }
-  }
-
-  /** The session's refresh lease, confirmed by a replica where there are replicas; `undefined` when somebody else holds it. */
-  #acquire(sid: string, parent: SpanParent | undefined): Promise<HeldLease | undefined> {
-    const onRenewError = (err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed');
-    const { replicated } = this.options;
-    const fence = replicated ? { writes: replicated, fenceMs: (this.options.idpTimeoutMs ?? 10_000) + this.#holdMs + FENCE_MARGIN_MS } : undefined;
-    return redisSpan(parent, replicated ? 'EVAL' : 'SET', () => acquireLease(this.redis, this.store.keys(sid).lease, this.#leaseMs, onRenewError, fence));
-  }
-
-  /** Gives the lease back (compare and delete, a script). */
-  #release(lease: HeldLease, parent: SpanParent | undefined): Promise<void> {
-    return redisSpan(parent, 'EVAL', () => lease.release());
+  /** Redeems under the session's lease, or waits for the instance that holds it: its record, its failure marker, or the bound. */
+  #refresh(sid: string, seen: VersionedRecord, parent: SpanParent | undefined): Promise<TokenResult> {
+    let now: VersionedRecord | undefined; // the record as last polled
+    return this.#flight.run(
+      sid,
+      {
+        hold: (holding) => {
+          if (holding.waited) this.#waitEnded('took_over', holding.started);
+          return this.#redeemHolding(sid, holding, parent);
+        },
+        look: async ({ started }) => {
+          now = await this.store.read(sid);
+          if (!now) return this.#waitEnded('session_expired', started, { kind: 'error', code: 'session_expired' });
+          if (now.version !== seen.version && !needsRefresh(now.record, this.options.skewSeconds)) {
+            return this.#waitEnded('fresh', started, { kind: 'fresh', current: now });
+          }
+          return undefined;
+        },
+        giveUp: ({ started }) => this.#waitEnded('idp_unavailable', started, { kind: 'error', code: 'idp_unavailable', current: now }),
+      },
+      parent,
+    );
   }
 
   /** True while the token is valid for more than the wait margin: it can serve during a background refresh. */
@@ -202,7 +189,7 @@ export class RefreshCoordinator {
    * leaves the session alone and the still valid token in use.
    */
   #refreshAhead(sid: string, parent: SpanParent | undefined): void {
-    if (this.#ahead.has(sid) || this.#inflight.has(sid) || (this.#aheadRetryAt.get(sid) ?? 0) > Date.now()) return;
+    if (this.#ahead.has(sid) || this.#flight.has(sid) || (this.#aheadRetryAt.get(sid) ?? 0) > Date.now()) return;
     // a span of its own under the request that started it (which may have ended by then)
     const run = internalSpan(parent, 'refresh ahead', (self) => this.#redeemIfLeaseFree(sid, self))
       .then((result) => {
@@ -214,19 +201,13 @@ export class RefreshCoordinator {
   }
 
   /** One attempt at the lease; the redemption when it was free, `undefined` when somebody else holds it. */
-  async #redeemIfLeaseFree(sid: string, parent: SpanParent | undefined): Promise<TokenResult | undefined> {
-    const lease = await this.#acquire(sid, parent);
-    if (!lease) return undefined;
-    try {
-      return await this.#redeemHolding(sid, Date.now(), false, lease, parent);
-    } finally {
-      await this.#release(lease, parent);
-    }
+  #redeemIfLeaseFree(sid: string, parent: SpanParent | undefined): Promise<TokenResult | undefined> {
+    return this.#flight.runIfFree(sid, (holding) => this.#redeemHolding(sid, holding, parent), parent);
   }
 
-  /** Runs while this process holds the session's lease (renewed by redis-lease.ts, released by the caller). */
-  async #redeemHolding(sid: string, started: number, waited: boolean, lease: HeldLease, parent: SpanParent | undefined): Promise<TokenResult> {
-    const keys = this.store.keys(sid);
+  /** Runs while this process holds the session's lease (taken and released by the {@link SingleFlight}). */
+  async #redeemHolding(sid: string, holding: Holding, parent: SpanParent | undefined): Promise<TokenResult> {
+    const { started, waited, lease } = holding;
     // re-read under the lease: another instance may have refreshed since we looked
     const current = await redisSpan(parent, 'HGETALL', () => this.store.read(sid));
     if (!current) return { kind: 'error', code: 'session_expired' };
@@ -244,7 +225,7 @@ export class RefreshCoordinator {
         return this.#end(sid, idpError.message, current.version);
       }
       this.#report('idp_unavailable', t0, started, waited, { sid: redactSid(sid), err: errorSummary(err) });
-      await this.redis.set(keys.refreshFailed, String(Date.now()), { PX: 2_000 });
+      await holding.markFailed();
       return { kind: 'error', code: 'idp_unavailable', current };
     }
     const record = recordAfterRefresh(current.record, granted);
