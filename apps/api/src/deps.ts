@@ -17,6 +17,7 @@ import { LiveConnections } from './live/live-connections.js';
 import { SessionEndChannel, sweepEndedSessions } from './live/session-end-channel.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
 import { Lifecycle } from './kernel/lifecycle.js';
+import { errorSummary } from './kernel/logger.js';
 import { createRedis, type Redis } from './redis/client.js';
 import { ReplicatedWrites } from './redis/replication.js';
 import { SessionReadCache } from './redis/session-read-cache.js';
@@ -201,17 +202,17 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
  */
 export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> {
   const connecting = Promise.all([
-    deps.redis.connect().catch((err: unknown) => deps.logger.warn({ err }, 'redis connect failed; retrying')),
-    deps.sessionReads?.connect().catch((err: unknown) => deps.logger.warn({ err }, 'redis (client-side cache) connect failed; retrying')),
+    deps.redis.connect().catch((err: unknown) => deps.logger.warn({ err: errorSummary(err) }, 'redis connect failed; retrying')),
+    deps.sessionReads?.connect().catch((err: unknown) => deps.logger.warn({ err: errorSummary(err) }, 'redis (client-side cache) connect failed; retrying')),
   ]);
   await Promise.race([connecting, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-  await deps.oidc.configuration().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'oidc discovery failed; will retry on demand'));
+  await deps.oidc.configuration().catch((err: unknown) => deps.logger.warn({ err: errorSummary(err) }, 'oidc discovery failed; will retry on demand'));
   if (deps.config.routes.some((r) => r.websocket)) startLiveSessionChecks(deps);
 }
 
 /** Subscribes to the session-end channel and starts the sweep (only when a route takes WebSockets). */
 function startLiveSessionChecks(deps: Deps): void {
-  deps.sessionEnds.start().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'session-end channel: subscribe failed'));
+  deps.sessionEnds.start().catch((err: unknown) => deps.logger.warn({ err: errorSummary(err) }, 'session-end channel: subscribe failed'));
   const isLive = async (sid: string) => {
     const current = await deps.tokens.read(sid);
     if (current === undefined || current.record.sessionExpiresAt <= nowSeconds() || deps.activity.isIdle(current)) return false;

@@ -162,7 +162,7 @@ export class RefreshCoordinator {
 
   /** The session's refresh lease, confirmed by a replica where there are replicas; `undefined` when somebody else holds it. */
   #acquire(sid: string, parent: SpanParent | undefined): Promise<HeldLease | undefined> {
-    const onRenewError = (err: unknown) => this.logger.warn({ err }, 'refresh lease renewal failed');
+    const onRenewError = (err: unknown) => this.logger.warn({ err: errorSummary(err) }, 'refresh lease renewal failed');
     const { replicated } = this.options;
     const fence = replicated ? { writes: replicated, fenceMs: (this.options.idpTimeoutMs ?? 10_000) + this.#holdMs + FENCE_MARGIN_MS } : undefined;
     return redisSpan(parent, replicated ? 'EVAL' : 'SET', () => acquireLease(this.redis, this.store.keys(sid).lease, this.#leaseMs, onRenewError, fence));
