@@ -10,7 +10,7 @@ import { backchannelLogoutRoutes } from './endpoints/backchannel-logout.js';
 import { openApiRoutes } from './endpoints/openapi-routes.js';
 import { healthRoutes } from './endpoints/health-routes.js';
 import { answerError, errorSink } from './endpoints/error-sink.js';
-import { AppError } from './http/errors.js';
+import { AppError, logError } from './http/errors.js';
 import { sendProblem } from './http/problem.js';
 import { echoRequestIdNow, requestLogger } from './http/request-log.js';
 import { metricsRoutes } from './endpoints/metrics-routes.js';
@@ -89,7 +89,8 @@ export function createApp(deps: Deps): App {
   };
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     handleUpgrade(deps, req, socket, head).catch((err: unknown) => {
-      deps.logger.error({ event: 'websocket', err: String(err) }, 'WebSocket upgrade failed');
+      // handleUpgrade answers every failure it knows on the socket: what reaches here is a bug
+      logError(deps.logger, new AppError('internal_error', undefined, { cause: err }), { event: 'websocket' }, 'WebSocket upgrade failed');
       socket.destroy();
     });
   };

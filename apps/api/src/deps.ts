@@ -17,6 +17,7 @@ import { LiveConnections } from './live/live-connections.js';
 import { LIVE_SWEEP_INTERVAL_MS, LiveSessionChecks } from './live/live-session-checks.js';
 import { UpstreamProxy } from './proxy/upstream-proxy.js';
 import { Lifecycle } from './kernel/lifecycle.js';
+import { errorSummary } from './kernel/logger.js';
 import { createRedis, type Redis } from './redis/client.js';
 import { ReplicatedWrites } from './redis/replication.js';
 import { SessionReadCache } from './redis/session-read-cache.js';
@@ -187,11 +188,11 @@ export function createDeps(config: Config, logger: Logger, options: DepsOptions 
  */
 export async function connectDeps(deps: Deps, timeoutMs = 2_000): Promise<void> {
   const connecting = Promise.all([
-    deps.redis.connect().catch((err: unknown) => deps.logger.warn({ err }, 'redis connect failed; retrying')),
-    deps.sessionReads?.connect().catch((err: unknown) => deps.logger.warn({ err }, 'redis (client-side cache) connect failed; retrying')),
+    deps.redis.connect().catch((err: unknown) => deps.logger.warn({ err: errorSummary(err) }, 'redis connect failed; retrying')),
+    deps.sessionReads?.connect().catch((err: unknown) => deps.logger.warn({ err: errorSummary(err) }, 'redis (client-side cache) connect failed; retrying')),
   ]);
   await Promise.race([connecting, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-  await deps.oidc.configuration().catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'oidc discovery failed; will retry on demand'));
+  await deps.oidc.configuration().catch((err: unknown) => deps.logger.warn({ err: errorSummary(err) }, 'oidc discovery failed; will retry on demand'));
   deps.liveChecks?.start();
 }
 

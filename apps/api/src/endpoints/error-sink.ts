@@ -4,10 +4,16 @@ import type { Logger } from 'pino';
 import type { ErrorCode } from '@app/shared-types';
 import { IdpError } from '../idp/oidc-client.js';
 import { isRedisUnavailable } from '../redis/client.js';
-import { AppError } from '../http/errors.js';
-import { sendProblem } from '../http/problem.js';
+import { AppError, logError } from '../http/errors.js';
+import { answerProblem } from '../http/problem.js';
 
-/** Maps any thrown error to the one {@link AppError} shape (unknown errors become `internal_error`). */
+/**
+ * The one function that turns a thrown error into an {@link ErrorCode}: what the layers below
+ * throw without naming a code (Redis unavailability, an {@link IdpError}, a body parser's
+ * `status`); an {@link AppError} (a coded error: csrf, body limit, the proxy, the routes) passes
+ * as it is, and anything else is a bug, `internal_error`. Status, title and body of each code are
+ * http/problem.ts's, whichever response or socket carries it. docs/adr/0008-layers.md ("Errors").
+ */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isRedisUnavailable(err)) return new AppError('session_store_unavailable', 'The session store is not reachable; try again shortly.', { cause: err });
@@ -22,12 +28,9 @@ export function toAppError(err: unknown): AppError {
   return new AppError('internal_error', undefined, { cause: err });
 }
 
-/** Answers an error on a raw response; logs unexpected ones (never with request headers). */
+/** Answers any thrown error on a raw (or Express) response, logged the one way ({@link logError}). */
 export function answerError(res: ServerResponse, err: unknown, logger: Logger): void {
-  const appError = toAppError(err);
-  if (appError.code === 'internal_error') logger.error({ err }, 'unhandled error');
-  else if (appError.status >= 500) logger.warn({ code: appError.code, cause: String(appError.cause ?? '') }, appError.title);
-  sendProblem(res, appError.code, appError.detail);
+  answerProblem(res, toAppError(err), logger);
 }
 
 const BROWSER_NAVIGATIONS = new Set(['/auth/login', '/auth/callback']);
@@ -38,7 +41,7 @@ export function errorSink(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const appError = toAppError(err);
     if (req.method === 'GET' && BROWSER_NAVIGATIONS.has(req.path) && REDIRECTED.has(appError.code) && !res.headersSent) {
-      logger.warn({ code: appError.code, path: req.path }, 'sign-in step failed');
+      logError(logger, appError, { reqId: req.id, path: req.path }, 'sign-in step failed');
       res.set('cache-control', 'no-store').redirect(302, `/?authError=${appError.code}`);
       return;
     }

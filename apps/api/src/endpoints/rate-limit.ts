@@ -1,11 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from '../http/errors.js';
+import { AppError, logError } from '../http/errors.js';
 import { sendProblem } from '../http/problem.js';
-import { isRedisUnavailable } from '../redis/client.js';
 import { clientBucket } from '../http/client-bucket.js';
 import type { RateLimiter } from '../redis/rate-limiter.js';
-import { errorSummary } from '../kernel/logger.js';
+import { toAppError } from './error-sink.js';
 
 /**
  * Express guard: counts the request against the client's budget for `route` (client = `req.ip`,
@@ -25,8 +24,9 @@ export function rateLimit(limiter: RateLimiter, route: string, logger: Logger): 
     try {
       decision = await limiter.hit(clientBucket(req.ip), route);
     } catch (err) {
-      if (isRedisUnavailable(err)) return next(new AppError('session_store_unavailable', 'The session store is not reachable; try again shortly.', { cause: err }));
-      logger.error({ reqId: req.id, event: 'rate_limit', err: errorSummary(err) }, 'rate limiter failed; letting the request through');
+      // Redis down: the error sink answers it as every other path does (503, or the sign-in redirect)
+      if (toAppError(err).code === 'session_store_unavailable') return next(err);
+      logError(logger, new AppError('internal_error', undefined, { cause: err }), { reqId: req.id, event: 'rate_limit' }, 'rate limiter failed; letting the request through');
       return next();
     }
     if (decision.allowed) return next();

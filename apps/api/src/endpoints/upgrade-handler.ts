@@ -1,8 +1,8 @@
-import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode } from '@app/shared-types';
+import type { ErrorCode } from '@app/shared-types';
 import { clientBucket } from '../http/client-bucket.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -11,7 +11,8 @@ import type { AccessDeps } from '../routing/access.js';
 import type { RouteTable } from '../routing/route-table.js';
 import type { LiveConnections } from '../live/live-connections.js';
 import { toAppError } from './error-sink.js';
-import { problemBody, type ProblemMembers } from '../http/problem.js';
+import { AppError, logError } from '../http/errors.js';
+import { problemResponse, type ProblemMembers } from '../http/problem.js';
 import { isApiTarget } from '../telemetry/route-group.js';
 import { upstreamRequestHeaders } from '../proxy/headers.js';
 import { authorize, type Access } from '../routing/access.js';
@@ -48,7 +49,7 @@ export async function handleUpgrade(deps: UpgradeDeps, req: IncomingMessage, soc
   const url = req.url ?? '/';
   const refuse = (code: ErrorCode, detail?: string, headers: Record<string, string> = {}, members?: ProblemMembers) => {
     deps.logger.info({ event: 'websocket', outcome: 'refused', code, route: routeLabel }, 'WebSocket handshake refused');
-    writeProblem(socket, code, detail, headers, members);
+    endSocket(socket, problemResponse(code, detail, headers, members));
   };
   let routeLabel: string | undefined = undefined;
   if (deps.live.shuttingDown) return refuse('shutting_down', 'This instance is shutting down; connect again.', { 'retry-after': '1' });
@@ -65,9 +66,9 @@ export async function handleUpgrade(deps: UpgradeDeps, req: IncomingMessage, soc
     access = await authorize(deps, req, resolved.route, { kind: 'origin', origin: deps.config.publicUrl });
   } catch (err) {
     // as on /api/*: Redis down answers 503 session_store_unavailable, never a hang or a reset
-    const appError = toAppError(err);
-    if (appError.code === 'internal_error') deps.logger.error({ err }, 'WebSocket handshake failed');
-    return refuse(appError.code, appError.detail);
+    const error = toAppError(err);
+    logError(deps.logger, error, { event: 'websocket', route: routeLabel }, 'WebSocket handshake failed');
+    return refuse(error.code, error.detail);
   }
   // a refused handshake clears a cookie that named a gone session; a re-signed one waits for /api/* or /session
   const cookie = access.cookie?.kind === 'clear' ? setCookieHeader(access.cookie) : undefined;
@@ -91,13 +92,13 @@ function connectUpstream(deps: UpgradeDeps, req: IncomingMessage, client: Socket
   const target = new URL(match.upstreamPath, match.origin);
   const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'GET', headers, agent: false });
   let settled = false;
-  const fail = (code: ErrorCode) => {
+  const fail = (code: Extract<ErrorCode, 'upstream_timeout' | 'upstream_unavailable'>, cause?: unknown) => {
     if (settled) return;
     settled = true;
     release();
     request.destroy();
-    deps.logger.warn({ event: 'websocket', outcome: code, route: match.route.prefix }, 'upstream WebSocket handshake failed');
-    writeProblem(client, code);
+    logError(deps.logger, new AppError(code, undefined, { cause }), { event: 'websocket', outcome: code, route: match.route.prefix }, 'upstream WebSocket handshake failed');
+    endSocket(client, problemResponse(code));
   };
   const timer = setTimeout(() => fail('upstream_timeout'), match.route.timeoutMs);
   const clientLeft = () => {
@@ -109,7 +110,7 @@ function connectUpstream(deps: UpgradeDeps, req: IncomingMessage, client: Socket
     }
   };
   client.once('close', clientLeft);
-  request.on('error', () => fail('upstream_unavailable'));
+  request.on('error', (err) => fail('upstream_unavailable', err));
   request.on('response', (res) => {
     // the upstream refused the handshake (401, 403, 404…): pass its answer on, then close
     if (settled) return res.destroy();
@@ -176,21 +177,6 @@ function relayRefusal(client: Socket, res: IncomingMessage): void {
   res.once('close', () => {
     if (!res.complete) endSocket(client, undefined);
   });
-}
-
-/** Writes a problem+json response on a socket that was never handed to an HTTP response, then closes it. */
-function writeProblem(socket: Duplex, code: ErrorCode, detail?: string, headers: Record<string, string> = {}, members?: ProblemMembers): void {
-  const status = ERROR_STATUS[code];
-  const body = JSON.stringify(problemBody(code, detail, members));
-  const lines = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
-    `content-type: ${PROBLEM_CONTENT_TYPE}`,
-    `content-length: ${Buffer.byteLength(body)}`,
-    'cache-control: no-store',
-    'connection: close',
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  endSocket(socket, Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`));
 }
 
 function endSocket(socket: Duplex, data: Buffer | undefined): void {

@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import { ERROR_STATUS, type ErrorCode } from '@app/shared-types';
+import { errorSummary, errorWithStack } from '../kernel/logger.js';
 
 const TITLES: Record<ErrorCode, string> = {
   unauthenticated: 'Sign-in required',
@@ -43,4 +45,19 @@ export class AppError extends Error {
 /** Title of an error code, for places that answer without throwing. */
 export function titleOf(code: ErrorCode): string {
   return TITLES[code];
+}
+
+/**
+ * The one way an error is logged, whatever answers it (the Express sink, the fast path, the proxy,
+ * a refused WebSocket upgrade): a bug (`internal_error`) at `error` with its name, message and
+ * stack; any other 5xx at `warn` with its code and a summary of its cause; a 4xx not at all (the
+ * request line says the status, and a flood of refusals must not double the log). Never the error
+ * object itself, whose properties may hold request headers, tokens or cookies.
+ */
+export function logError(logger: Logger, error: AppError, fields: Record<string, unknown> = {}, msg?: string): void {
+  if (error.code === 'internal_error') {
+    logger.error({ ...fields, err: errorWithStack(error.cause ?? error) }, msg ?? 'unhandled error');
+  } else if (error.status >= 500) {
+    logger.warn({ ...fields, code: error.code, ...(error.cause === undefined ? {} : { cause: errorSummary(error.cause) }) }, msg ?? error.title);
+  }
 }

@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, type ErrorCode, type ProblemDetails } from '@app/shared-types';
-import { titleOf } from './errors.js';
+import { logError, titleOf, type AppError } from './errors.js';
 
 /** Builds an RFC 9457 problem body for a stable error code. @see https://www.rfc-editor.org/rfc/rfc9457 */
 export function problemBody(code: ErrorCode, detail?: string, members?: ProblemMembers): ProblemDetails {
@@ -40,13 +41,36 @@ export function sendProblem(
   const requestId = req?.id;
   const body = JSON.stringify({ ...problemBody(code, detail, members), ...(requestId ? { requestId } : {}) });
   res.writeHead(ERROR_STATUS[code], {
-    'content-type': PROBLEM_CONTENT_TYPE,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
+    ...problemHeaders(body),
     ...(req && hasUnreadBody(req) ? { connection: 'close' } : {}),
     ...headers,
   });
   res.end(body);
+}
+
+/** Logs an {@link AppError} the one way ({@link logError}) and answers it with {@link sendProblem}. */
+export function answerProblem(res: ServerResponse, error: AppError, logger: Logger, fields: Record<string, unknown> = {}, msg?: string): void {
+  const requestId = (res as ServerResponse & { req?: IncomingMessage }).req?.id;
+  logError(logger, error, requestId ? { reqId: requestId, ...fields } : fields, msg);
+  sendProblem(res, error.code, error.detail);
+}
+
+/**
+ * A whole problem+json response (status line, headers, body) as bytes, for a socket no HTTP
+ * response owns: a refused WebSocket upgrade. It says `connection: close`: the socket is closed
+ * after it.
+ */
+export function problemResponse(code: ErrorCode, detail?: string, headers: Record<string, string> = {}, members?: ProblemMembers): Buffer {
+  const status = ERROR_STATUS[code];
+  const body = JSON.stringify(problemBody(code, detail, members));
+  const fields = { ...problemHeaders(body), connection: 'close', ...headers };
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...Object.entries(fields).map(([name, value]) => `${name}: ${value}`)];
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/** The headers every problem answer carries, whatever writes it. */
+function problemHeaders(body: string): Record<string, string | number> {
+  return { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' };
 }
 
 /** Writes a small JSON answer on a raw Node response. */

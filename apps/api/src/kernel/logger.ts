@@ -95,3 +95,9 @@ export function errorSummary(err: unknown): { name?: string; message: string; co
   const code = (err as { code?: unknown }).code;
   return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
 }
+
+/** {@link errorSummary} and the stack (which holds the message and frames, never the error's other properties): what a bug is logged with. */
+export function errorWithStack(err: unknown): { name?: string; message: string; code?: string; stack?: string } {
+  const summary = errorSummary(err);
+  return err instanceof Error && err.stack ? { ...summary, stack: err.stack } : summary;
+}

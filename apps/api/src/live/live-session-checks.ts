@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { errorSummary } from '../kernel/logger.js';
 import type { Redis } from '../redis/client.js';
 import { sessionRefusal } from '../routing/policy.js';
 import type { SessionService } from '../session/session-service.js';
@@ -73,7 +74,7 @@ export class LiveSessionChecks {
 
   /** Subscribes to the session-end channel and starts the sweep. */
   start(): void {
-    this.#channel.start().catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, 'session-end channel: subscribe failed'));
+    this.#channel.start().catch((err: unknown) => this.deps.logger.warn({ err: errorSummary(err) }, 'session-end channel: subscribe failed'));
     if (this.#timer) return;
     this.#timer = setInterval(() => this.#sweep(), this.intervalMs);
     this.#timer.unref();

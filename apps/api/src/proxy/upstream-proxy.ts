@@ -2,12 +2,12 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Readable } from 'node:stream';
 import { errors, Pool, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import { sendProblem } from '../http/problem.js';
+import { AppError } from '../http/errors.js';
+import { answerProblem } from '../http/problem.js';
 import { whenClosed } from '../http/request-log.js';
 import type { UpstreamErrorKind } from '../telemetry/metrics.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import type { Forwarding } from './forwarding.js';
-import { errorSummary } from '../kernel/logger.js';
 
 /** Where one call goes: the upstream's origin, the path (and query) there, and the time it gets to send its response headers. */
 export interface UpstreamTarget {
@@ -168,22 +168,22 @@ export class UpstreamProxy {
     return pool;
   }
 
-  /** Answers a failed call (its upstream down, slow, or the client's body idle), or cuts a response already under way. */
+  /**
+   * Answers a failed call (its upstream down, slow, or the client's body idle), or cuts a response
+   * already under way. The proxy knows undici's errors, so it names their code itself (a coded
+   * {@link AppError}); logging and answering are http/'s one way ({@link answerProblem}).
+   */
   fail(res: ServerResponse, err: unknown): void {
     if (err instanceof ClientBodyIdleError || (err instanceof Error && err.cause instanceof ClientBodyIdleError)) {
       this.logger.info({ event: 'request_body_idle' }, 'client stopped sending its request body');
-      sendProblem(res, 'request_timeout', `No part of the request body arrived for ${this.bodyIdleTimeoutMs} ms.`);
+      answerProblem(res, new AppError('request_timeout', `No part of the request body arrived for ${this.bodyIdleTimeoutMs} ms.`, { cause: err }), this.logger);
       return;
     }
     const timeout = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError;
     const kind: UpstreamErrorKind = timeout ? 'timeout' : 'unavailable';
     this.metrics?.upstreamError(kind);
-    this.logger.warn({ event: 'upstream_error', kind, err: errorSummary(err) }, 'upstream failed');
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    sendProblem(res, timeout ? 'upstream_timeout' : 'upstream_unavailable');
+    const error = new AppError(timeout ? 'upstream_timeout' : 'upstream_unavailable', undefined, { cause: err });
+    answerProblem(res, error, this.logger, { event: 'upstream_error', kind }, 'upstream failed');
   }
 
   /** Closes every pool's connections (shutdown). */

@@ -18,6 +18,7 @@ import {
 } from 'redis';
 import type { Logger } from 'pino';
 import { withDeadline } from './command-deadline.js';
+import { errorSummary } from '../kernel/logger.js';
 
 /** Redis client type used everywhere (RESP2, default type mapping). */
 export type Redis = RedisClientType;
@@ -95,7 +96,7 @@ export function createRedis(
   const onError = (err: Error) => {
     // a command's error reply rejects that command; one that comes as an event failed a handshake
     if (options.onRefused && err instanceof ErrorReply) return options.onRefused(err);
-    if (!down) logger.warn({ err: { message: err.message, name: err.name } }, 'redis unavailable');
+    if (!down) logger.warn({ err: errorSummary(err) }, 'redis unavailable');
     down = true;
   };
   const onReady = () => {

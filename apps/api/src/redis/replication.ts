@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, TimeoutError, type RedisClientType } from 'redis';
 import type { Logger } from 'pino';
 import { nodeClientOptions, REDIS_COMMAND_TIMEOUT_MS, topologyOf, type Redis } from './client.js';
+import { errorSummary } from '../kernel/logger.js';
 
 /** How long `WAIT` gives a replica to acknowledge; on loopback or a LAN it answers in about a millisecond. */
 export const REPLICA_WAIT_MS = 300;
@@ -139,7 +140,7 @@ export class ReplicatedWrites {
     // one attempt, no reconnecting: an address that stopped being a master is dropped, the next write asks again
     const client = createClient({ ...options, socket: { ...options.socket, host: address.slice(0, at), port: Number(address.slice(at + 1)), reconnectStrategy: false } }) as RedisClientType;
     client.on('error', (err: Error) => {
-      this.logger.debug({ err: { message: err.message }, address }, 'replicated-writes connection lost');
+      this.logger.debug({ err: errorSummary(err), address }, 'replicated-writes connection lost');
       this.#forget(address, entry());
     });
     try {

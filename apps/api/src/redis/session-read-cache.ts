@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { BasicPooledClientSideCache } from 'redis';
 import { Lru } from '../kernel/lru.js';
 import { createRedis, pingRedis, type Redis, type RedisTarget } from './client.js';
+import { errorSummary } from '../kernel/logger.js';
 
 /** The hot path's check of a session hash: its version, seal tag and last activity (`v`, `t`, `s`), `null` where absent. */
 export type CheckedFields = readonly [v: string | null, t: string | null, s: string | null];
@@ -185,7 +186,7 @@ export class SessionReadCache {
     if (this.#refused) return;
     this.#refused = true;
     this.logger.warn(
-      { event: 'redis_client_cache', err: { message: err.message } },
+      { event: 'redis_client_cache', err: errorSummary(err) },
       'client-side cache off until restart: Redis refused RESP3 client tracking; every lookup reads Redis (REDIS_CLIENT_CACHE=off silences this)',
     );
     void this.close();

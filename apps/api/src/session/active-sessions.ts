@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { errorSummary } from '../kernel/logger.js';
 import type { Logger } from 'pino';
 import type { Redis } from '../redis/client.js';
 import { activeSessionsKey } from '../redis/keyspace.js';
@@ -50,7 +51,7 @@ export class ActiveSessions implements SessionCounter {
   }
 
   #failed(err: unknown) {
-    this.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'active-session count not updated');
+    this.logger.debug({ err: errorSummary(err) }, 'active-session count not updated');
   }
 }
 

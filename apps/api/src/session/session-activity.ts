@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Redis } from '../redis/client.js';
 import { nowSeconds, type TokenRecord, type VersionedRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
+import { errorSummary } from '../kernel/logger.js';
 
 /**
  * Lua, one key (the session's token hash, slot `{sid}`): record activity and push the expiry out,
@@ -81,7 +82,7 @@ export class SessionActivity {
       this.redis.eval(TOUCH, { keys: [this.tokens.keys(sid).tokens], arguments: [String(now), String(ttlMs)] }),
       this.redis.pExpire(this.documentKey(sid), ttlMs),
     ])
-      .catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'session activity not recorded'))
+      .catch((err: unknown) => this.logger.warn({ err: errorSummary(err) }, 'session activity not recorded'))
       .finally(() => this.#touching.delete(sid));
   }
 }

@@ -99,7 +99,7 @@ export class RefreshCoordinator {
       leaseMs: options.leaseMs ?? 5_000,
       // the fence outlasts the grant and the hold of its result (docs/adr/0005-redis-failover.md)
       ...(replicated ? { fence: { writes: replicated, fenceMs: (options.idpTimeoutMs ?? 10_000) + this.#holdMs + FENCE_MARGIN_MS } } : {}),
-      onRenewError: (err) => this.logger.warn({ err }, 'refresh lease renewal failed'),
+      onRenewError: (err) => this.logger.warn({ err: errorSummary(err) }, 'refresh lease renewal failed'),
       pollMs: options.pollMs ?? 25,
       maxWaitMs: options.maxWaitMs ?? 15_000,
       onJoin: () => this.options.observer?.joinedInflight(),
