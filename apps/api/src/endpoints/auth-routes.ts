@@ -16,7 +16,7 @@ import { endSessionsRevoking } from '../session/session-ending.js';
 import { enforceSessionLimit } from '../session/session-limit.js';
 import { sanitizeUserAgent } from '../session/user-agent.js';
 import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
-import { traceOf } from '../telemetry/tracing.js';
+import { traceOf } from '../telemetry/request-trace.js';
 import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
 import { IdpError } from '../idp/oidc-client.js';
 import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending } from '../session/login-transaction.js';
