@@ -17,6 +17,7 @@ import { enforceSessionLimit } from '../session/session-limit.js';
 import { sanitizeUserAgent } from '../session/user-agent.js';
 import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
 import { traceOf } from '../telemetry/request-trace.js';
+import { redirectToAuthError } from './auth-error-redirect.js';
 import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
 import { IdpError } from '../idp/oidc-client.js';
 import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending } from '../session/login-transaction.js';
@@ -60,7 +61,7 @@ async function login(deps: AuthRoutesDeps, req: Request, res: Response) {
 }
 
 async function callback(deps: AuthRoutesDeps, req: Request, res: Response) {
-  const fail = (code: AuthErrorCode) => res.set('cache-control', 'no-store').redirect(302, `/?authError=${code}`);
+  const fail = (code: AuthErrorCode) => redirectToAuthError(res, code);
   const { match: tx, rest } = takePending(req.session.logins, req.query.state);
   if (!tx) return fail('invalid_callback');
   req.session.logins = rest; // a state is good once, whatever happens next
