@@ -1,4 +1,4 @@
-import { API_ROUTE_PREFIXES } from '@app/shared-types';
+import { API_ROUTE_PATTERNS } from '@app/shared-types';
 import react from '@vitejs/plugin-react';
 import type { ProxyOptions } from 'vite';
 import { defineConfig } from 'vite';
@@ -14,13 +14,9 @@ const apiOrigin = process.env.API_ORIGIN ?? 'http://localhost:3000';
 // ws: WebSocket upgrades (the live feed on /api/live) go to the API too, Origin unchanged.
 const toApi: ProxyOptions = { target: apiOrigin, changeOrigin: false, xfwd: true, ws: true };
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 // Every API route, from the one list in @app/shared-types, so the dev server never answers an API
 // path with index.html. Anchored: `/sessions` and `/sessions/x` go to the API, `/sessionsx` stays.
-const proxy: Record<string, ProxyOptions> = Object.fromEntries(
-  API_ROUTE_PREFIXES.map((prefix) => [`^${escapeRegExp(prefix)}(?:$|[/?])`, toApi]),
-);
+const proxy: Record<string, ProxyOptions> = Object.fromEntries(API_ROUTE_PATTERNS.map((pattern) => [pattern, toApi]));
 
 // cors: false, else the dev server answers every OPTIONS itself (204) and `OPTIONS /api/*` never
 // reaches the API; the app is same-origin, so it needs no CORS from the dev server.

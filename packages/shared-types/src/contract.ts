@@ -135,11 +135,22 @@ export const adminEndSessionsResponseSchema = z
 /** Body of `DELETE /admin/users/{sub}/sessions`: how many sessions ended. */
 export type AdminEndSessionsResponse = z.infer<typeof adminEndSessionsResponseSchema>;
 
-/** Optional body of `POST /auth/logout` (JSON, at most 1 kB). */
-export interface LogoutRequest {
-  /** End every session of the signed-in user (each refresh token revoked), not only this one. */
-  everywhere?: boolean;
-}
+/** Optional body of `POST /auth/logout` (JSON, at most 1 kB); the logout route validates it with this schema. */
+export const logoutRequestSchema = z
+  .object({ everywhere: z.boolean().optional() })
+  .describe('`{"everywhere": true}` ends every session of the user, this one included.');
+
+/** Optional body of `POST /auth/logout`: `everywhere` ends every session of the signed-in user (each refresh token revoked), not only this one. */
+export type LogoutRequest = z.infer<typeof logoutRequestSchema>;
+
+/** Name of the query parameter the BFF sets on `/` after a failed sign-in (`/?authError=<code>`). */
+export const AUTH_ERROR_PARAM = 'authError';
+
+/** Values of `authError` on `/?authError=` after a failed sign-in (`GET /auth/login`, `GET /auth/callback`). */
+export const authErrorCodeSchema = z.enum(['access_denied', 'invalid_callback', 'idp_unavailable', 'session_store_unavailable', 'login_failed']);
+
+/** Why a sign-in failed, as `/?authError=` says it. */
+export type AuthErrorCode = z.infer<typeof authErrorCodeSchema>;
 
 /**
  * Query parameters of `/auth/login` that are passed on to the authorization request (contract,
@@ -154,8 +165,12 @@ export type SignInParameter = (typeof SIGN_IN_PARAMETERS)[number];
 /** Longest sign-in parameter value the BFF passes on; a longer one is dropped, never truncated. */
 export const SIGN_IN_PARAMETER_MAX_LENGTH = 1024;
 
-/**
- * Close codes the BFF sends on a proxied WebSocket: the session behind it ended (sign in again,
- * do not reconnect), or the session no longer meets the route's `groups`/`scopes`.
- */
-export const LIVE_CLOSE_CODES = { sessionEnded: 4401, forbidden: 4403 } as const;
+/** Close codes the BFF sends on a proxied WebSocket of its own accord. @see https://www.rfc-editor.org/rfc/rfc6455#section-7.4 */
+export const LIVE_CLOSE_CODES = {
+  /** The instance is shutting down: reconnect (elsewhere). */
+  goingAway: 1001,
+  /** The session (or the bearer token) behind the socket ended: sign in again, do not just reconnect. */
+  sessionEnded: 4401,
+  /** The session no longer meets the route's `groups` or `scopes` (removed from a group): do not reconnect. */
+  forbidden: 4403,
+} as const;

@@ -6,10 +6,13 @@
 
 export {
   adminEndSessionsResponseSchema,
+  AUTH_ERROR_PARAM,
+  authErrorCodeSchema,
   ERROR_CODES,
   ERROR_STATUS,
   errorCodeSchema,
   LIVE_CLOSE_CODES,
+  logoutRequestSchema,
   logoutResponseSchema,
   problemDetailsSchema,
   REFRESH_ACCESS_TOKEN_ERROR,
@@ -20,6 +23,7 @@ export {
   SIGN_IN_PARAMETER_MAX_LENGTH,
   SIGN_IN_PARAMETERS,
   type AdminEndSessionsResponse,
+  type AuthErrorCode,
   type ErrorCode,
   type LogoutRequest,
   type LogoutResponse,
@@ -37,13 +41,6 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** Header a cookie-authenticated browser call must carry (`X-CSRF: 1`). */
 export const CSRF_HEADER = 'x-csrf';
 
-/** Values of `authError` on `/?authError=` after a failed sign-in. */
-export type AuthErrorCode =
-  | 'access_denied'
-  | 'invalid_callback'
-  | 'idp_unavailable'
-  | 'session_store_unavailable'
-  | 'login_failed';
 
 export {
   apiRouteSchema,
@@ -66,3 +63,11 @@ export {
  * (`/sessionsx`).
  */
 export const API_ROUTE_PREFIXES = ['/auth', '/session', '/sessions', '/api', '/healthz', '/readyz', '/metrics', '/openapi.json'] as const;
+
+/**
+ * One anchored pattern (regular-expression source) per {@link API_ROUTE_PREFIXES} entry, matching
+ * a request target (path and query) under it: the dev server's proxy keys, and the paths the API
+ * never answers with the web app.
+ */
+// pure: a bundle that does not use it (the web app) drops it
+export const API_ROUTE_PATTERNS: readonly string[] = /* @__PURE__ */ API_ROUTE_PREFIXES.map((prefix) => `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:$|[/?])`);

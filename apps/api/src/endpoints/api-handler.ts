@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/config.js';
-import type { Tracing } from '../telemetry/tracing.js';
+import type { Tracing } from '../telemetry/request-span.js';
 import type { AccessDeps } from '../routing/access.js';
 import type { RouteTable } from '../routing/route-table.js';
 import type { InFlightLimiter } from '../proxy/in-flight.js';

@@ -11,7 +11,8 @@ import { requireCsrfHeader } from '../http/csrf.js';
 import { clearedCookie, readSessionId } from '../session/cookie.js';
 import { absoluteLifetimeSeconds } from '../session/session-activity.js';
 import { recordFromCodeGrant } from '../tokens/grant-to-record.js';
-import { traceOf } from '../telemetry/tracing.js';
+import { traceOf } from '../telemetry/request-trace.js';
+import { redirectToAuthError } from './auth-error-redirect.js';
 import { logoutBodyParser, parseLogoutOptions } from './logout-request.js';
 import { IdpError } from '../idp/oidc-client.js';
 import { addPending, LOGIN_TRANSACTION_TTL_MS, newLoginTransaction, takePending } from '../session/login-transaction.js';
@@ -54,7 +55,7 @@ async function login(deps: AuthRoutesDeps, req: Request, res: Response) {
 }
 
 async function callback(deps: AuthRoutesDeps, req: Request, res: Response) {
-  const fail = (code: AuthErrorCode) => res.set('cache-control', 'no-store').redirect(302, `/?authError=${code}`);
+  const fail = (code: AuthErrorCode) => redirectToAuthError(res, code);
   const { match: tx, rest } = takePending(req.session.logins, req.query.state);
   if (!tx) return fail('invalid_callback');
   req.session.logins = rest; // a state is good once, whatever happens next

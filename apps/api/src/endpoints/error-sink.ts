@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { ErrorCode } from '@app/shared-types';
+import { authErrorCodeSchema } from '@app/shared-types';
 import { IdpError } from '../idp/oidc-client.js';
 import { isRedisUnavailable } from '../redis/client.js';
 import { AppError, logError } from '../http/errors.js';
 import { answerProblem } from '../http/problem.js';
+import { redirectToAuthError } from './auth-error-redirect.js';
 
 /**
  * The one function that turns a thrown error into an {@link ErrorCode}: what the layers below
@@ -34,15 +35,17 @@ export function answerError(res: ServerResponse, err: unknown, logger: Logger): 
 }
 
 const BROWSER_NAVIGATIONS = new Set(['/auth/login', '/auth/callback']);
-const REDIRECTED: ReadonlySet<ErrorCode> = new Set(['idp_unavailable', 'session_store_unavailable']);
+// the failures of a sign-in step that are worth a retry, and are codes of `authError` too
+const REDIRECTED = authErrorCodeSchema.extract(['idp_unavailable', 'session_store_unavailable']);
 
 /** The Express error sink: problem+json, except that a browser navigation to sign-in lands back in the app with `authError`. */
 export function errorSink(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const appError = toAppError(err);
-    if (req.method === 'GET' && BROWSER_NAVIGATIONS.has(req.path) && REDIRECTED.has(appError.code) && !res.headersSent) {
+    const redirected = req.method === 'GET' && BROWSER_NAVIGATIONS.has(req.path) && !res.headersSent ? REDIRECTED.safeParse(appError.code) : undefined;
+    if (redirected?.success) {
       logError(logger, appError, { reqId: req.id, path: req.path }, 'sign-in step failed');
-      res.set('cache-control', 'no-store').redirect(302, `/?authError=${appError.code}`);
+      redirectToAuthError(res, redirected.data);
       return;
     }
     answerError(res, appError, logger);

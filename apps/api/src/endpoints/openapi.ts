@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_STATUS, PROBLEM_CONTENT_TYPE, SIGN_IN_PARAMETER_MAX_LENGTH, SIGN_IN_PARAMETERS, type ApiRoute, type ErrorCode } from '@app/shared-types';
+import { authErrorCodeSchema, ERROR_STATUS, PROBLEM_CONTENT_TYPE, SIGN_IN_PARAMETER_MAX_LENGTH, SIGN_IN_PARAMETERS, type ApiRoute, type ErrorCode } from '@app/shared-types';
 import { titleOf } from '../http/errors.js';
 import { COMPONENT_SCHEMAS, type ComponentName } from './schemas.js';
 
@@ -44,6 +44,9 @@ function problems(...codes: ErrorCode[]): Record<string, Json> {
   }
   return out;
 }
+
+// the codes `/?authError=` may carry, from the contract's schema
+const authErrorCodes = authErrorCodeSchema.options.map((code) => `\`${code}\``).join(', ');
 
 const csrfParameter = {
   name: 'X-CSRF',
@@ -96,7 +99,7 @@ const authPaths = {
       operationId: 'callback',
       summary: 'Finish sign-in (redirect target registered at the IdP)',
       description:
-        'Exchanges the code (client secret via HTTP Basic), validates the ID token, issues a **new** session id and redirects to `returnTo`. A missing or wrong `state`, an `error` from the IdP, a replayed code or a failed exchange never create a session and never answer 5xx: the browser lands on `/?authError=<code>` (`access_denied`, `invalid_callback`, `idp_unavailable`, `session_store_unavailable`, `login_failed`).',
+        `Exchanges the code (client secret via HTTP Basic), validates the ID token, issues a **new** session id and redirects to \`returnTo\`. A missing or wrong \`state\`, an \`error\` from the IdP, a replayed code or a failed exchange never create a session and never answer 5xx: the browser lands on \`/?authError=<code>\` (${authErrorCodes}).`,
       parameters: [
         { name: 'code', in: 'query', required: false, schema: { type: 'string' } },
         { name: 'state', in: 'query', required: false, schema: { type: 'string' } },

@@ -2,15 +2,14 @@ import { z } from 'zod';
 import {
   adminEndSessionsResponseSchema,
   errorCodeSchema,
+  logoutRequestSchema,
   logoutResponseSchema,
   problemDetailsSchema,
   sessionInfoSchema,
   sessionListResponseSchema,
   sessionResponseSchema,
   sessionUserSchema,
-  type LogoutRequest,
 } from '@app/shared-types';
-import { logoutOptionsSchema } from './logout-request.js';
 
 /**
  * The zod schemas of every body the API answers: the one description the OpenAPI document is
@@ -18,10 +17,7 @@ import { logoutOptionsSchema } from './logout-request.js';
  * responses against. The shapes of the contract live in `@app/shared-types` (the clients parse
  * with the same schemas); this module adds the API's own (health) and names them for OpenAPI.
  */
-export { adminEndSessionsResponseSchema, errorCodeSchema, logoutResponseSchema, problemDetailsSchema, sessionInfoSchema, sessionListResponseSchema, sessionResponseSchema, sessionUserSchema };
-
-/** Optional request body of `POST /auth/logout` (validated by the logout route with this schema). */
-export const logoutRequestSchema = logoutOptionsSchema.describe('`{"everywhere": true}` ends every session of the user, this one included.');
+export { adminEndSessionsResponseSchema, errorCodeSchema, logoutRequestSchema, logoutResponseSchema, problemDetailsSchema, sessionInfoSchema, sessionListResponseSchema, sessionResponseSchema, sessionUserSchema };
 
 /** Body of `GET /healthz`. */
 export const healthResponseSchema = z.strictObject({ status: z.literal('ok') }).describe('The process runs.');
@@ -53,8 +49,3 @@ export const COMPONENT_SCHEMAS = {
 
 /** Name of a component schema. */
 export type ComponentName = keyof typeof COMPONENT_SCHEMAS;
-
-// Compile-time pin: the route's request schema and the shared request type are the same type.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Pin<T extends true> = T;
-export type _LogoutRequestPinned = Pin<Same<z.infer<typeof logoutRequestSchema>, LogoutRequest>>;

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REFRESH_ACCESS_TOKEN_ERROR, type SessionResponse } from '@app/shared-types';
 import type { Config } from '../config/config.js';
-import type { Tracing } from '../telemetry/tracing.js';
+import type { Tracing } from '../telemetry/request-span.js';
 import type { RefreshCoordinator } from '../tokens/refresh-coordinator.js';
 import type { SessionLookupDeps } from '../session/session-lookup.js';
 import { sendJson } from '../http/problem.js';
-import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN, traceOf } from '../telemetry/tracing.js';
+import { traceOf } from '../telemetry/request-trace.js';
+import { SESSION_READ_ATTRIBUTES, SESSION_READ_SPAN } from '../telemetry/spans.js';
 import type { TokenRecord } from '../tokens/token-record.js';
 import { cookieCleared, type CookieUpdate } from '../session/cookie.js';
 import { lookupSession } from '../session/session-lookup.js';

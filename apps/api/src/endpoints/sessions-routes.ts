@@ -6,7 +6,7 @@ import type { SessionService } from '../session/session-service.js';
 import type { UserSessionIndex } from '../session/user-sessions.js';
 import { requireCsrfHeader } from '../http/csrf.js';
 import { AppError } from '../http/errors.js';
-import { traceOf } from '../telemetry/tracing.js';
+import { traceOf } from '../telemetry/request-trace.js';
 import { clearedCookie } from '../session/cookie.js';
 import { lookupSession } from '../session/session-lookup.js';
 

@@ -3,11 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import helmet from 'helmet';
-import { API_ROUTE_PREFIXES } from '@app/shared-types';
+import { API_ROUTE_PATTERNS } from '@app/shared-types';
 import type { Config } from '../config/config.js';
 
 /** The API's own paths (the shared list the dev server proxies too): never answered with the SPA. */
-const NOT_SPA = new RegExp(`^(${API_ROUTE_PREFIXES.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(/|$|\\?)`);
+const NOT_SPA = new RegExp(API_ROUTE_PATTERNS.join('|'));
 
 /** Where the web build is: WEB_DIST_DIR, else apps/web/dist next to this app. */
 export function webDistDir(config: Pick<Config, 'webDistDir'>): string {

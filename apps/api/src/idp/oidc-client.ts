@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { idpSpan, type SpanParent } from '../telemetry/tracing.js';
+import { idpSpan, type SpanParent } from '../telemetry/spans.js';
 
 /** What a token endpoint answered, reduced to what the BFF keeps. */
 export interface GrantedTokens {

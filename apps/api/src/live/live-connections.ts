@@ -1,17 +1,7 @@
 import type { Socket } from 'node:net';
-import type { ApiRoute } from '@app/shared-types';
+import { LIVE_CLOSE_CODES, type ApiRoute } from '@app/shared-types';
 import type { Logger } from 'pino';
 import { closeFrame, FrameBoundaries } from './frames.js';
-
-/** Close codes the BFF sends on its own. @see https://www.rfc-editor.org/rfc/rfc6455#section-7.4 */
-export const CLOSE_CODES = {
-  /** The instance is shutting down: reconnect (elsewhere). */
-  goingAway: 1001,
-  /** The session (or the bearer token) behind the socket ended: sign in again, do not just reconnect. */
-  sessionEnded: 4401,
-  /** The session no longer meets the route's `groups` or `scopes` (removed from a group): do not reconnect. */
-  forbidden: 4403,
-} as const;
 
 /** How long a closing socket gets to answer the close handshake before it is cut. */
 const CLOSE_HANDSHAKE_MS = 2_000;
@@ -108,7 +98,7 @@ export class LiveConnection {
     if (owner.closeAt !== undefined) {
       // a timer fires at most ~24.8 days out; a longer life is cut short by the periodic sweep anyway
       const ms = Math.min(Math.max(owner.closeAt - Date.now(), 0), 2 ** 31 - 1);
-      this.#expiry = setTimeout(() => this.close(CLOSE_CODES.sessionEnded, 'expired'), ms);
+      this.#expiry = setTimeout(() => this.close(LIVE_CLOSE_CODES.sessionEnded, 'expired'), ms);
       this.#expiry.unref();
     }
   }
@@ -193,7 +183,7 @@ export class LiveConnections {
   closeSession(sid: string, reason = 'session ended'): number {
     const set = this.#bySid.get(sid);
     if (!set) return 0;
-    for (const conn of set) conn.close(CLOSE_CODES.sessionEnded, reason);
+    for (const conn of set) conn.close(LIVE_CLOSE_CODES.sessionEnded, reason);
     this.logger.info({ event: 'websocket', outcome: 'session_ended', sockets: set.size }, 'closed the WebSockets of an ended session');
     return set.size;
   }
@@ -209,7 +199,7 @@ export class LiveConnections {
     for (const conn of set) {
       const route = conn.owner.route;
       if (!route || refusal(route) === undefined) continue;
-      conn.close(CLOSE_CODES.forbidden, 'route policy no longer met');
+      conn.close(LIVE_CLOSE_CODES.forbidden, 'route policy no longer met');
       closed++;
     }
     if (closed) this.logger.info({ event: 'websocket', outcome: 'forbidden', sockets: closed }, "closed WebSockets whose session no longer meets the route's policy");
@@ -222,7 +212,7 @@ export class LiveConnections {
   }
 
   /** Shutdown: closes every socket with 1001 (going away) and refuses new upgrades from now on. */
-  closeAll(code: number = CLOSE_CODES.goingAway): void {
+  closeAll(code: number = LIVE_CLOSE_CODES.goingAway): void {
     this.#shuttingDown = true;
     if (this.#all.size) this.logger.info({ event: 'websocket', outcome: 'going_away', sockets: this.#all.size }, 'closing WebSockets');
     for (const conn of this.#all) conn.close(code, 'server going away');

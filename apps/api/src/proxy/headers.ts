@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { traceHeaders } from '../telemetry/tracing.js';
+import { traceHeaders } from '../telemetry/propagation.js';
 import { CLIENT_FORWARDING_HEADERS, type Forwarding } from './forwarding.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus those the BFF owns. @see https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1 */
@@ -18,7 +18,7 @@ const HOP_BY_HOP = new Set([
  * Never forwarded upstream: the browser's cookies, the caller's credentials (replaced), our CSRF
  * marker, `host` and `expect` (undici sets or refuses them), and every forwarding header the client
  * sent (the BFF builds its own, see forwarding.ts), and the caller's trace context (the BFF's own
- * span becomes the upstream's parent, telemetry/tracing.ts).
+ * span becomes the upstream's parent, telemetry/propagation.ts).
  */
 const REQUEST_DROPPED = new Set<string>([
   'cookie',

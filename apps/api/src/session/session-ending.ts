@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { OidcClient } from '../idp/oidc-client.js';
-import type { SpanParent } from '../telemetry/tracing.js';
+import type { SpanParent } from '../telemetry/spans.js';
 import type { VersionedRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import { errorSummary } from '../kernel/logger.js';

@@ -2,7 +2,7 @@ import type { RedisStore } from 'connect-redis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { OidcClient } from '../idp/oidc-client.js';
-import type { SpanParent } from '../telemetry/tracing.js';
+import type { SpanParent } from '../telemetry/spans.js';
 import type { TokenRecord, VersionedRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import type { ActiveSessions } from './active-sessions.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ErrorCode } from '@app/shared-types';
 import { IdpError, type OidcClient } from '../idp/oidc-client.js';
 import { errorSummary } from '../kernel/logger.js';
-import { redisSpan, type SpanParent } from '../telemetry/tracing.js';
+import { redisSpan, type SpanParent } from '../telemetry/spans.js';
 import { isRedisUnavailable, type Redis } from '../redis/client.js';
 import { clientTokenKeys as clientTokenKeysOf } from '../redis/keyspace.js';
 import type { TokenCipher } from './crypto.js';

@@ -12,7 +12,7 @@ import type { LeaseWaitOutcome, RefreshObserver, RefreshOutcome } from '../telem
 import { needsRefresh, nowSeconds, refreshWindowSeconds, type TokenRecord, type VersionedRecord } from './token-record.js';
 import type { SealedWrite, TokenStore, WriteResult } from './token-store.js';
 import { errorSummary } from '../kernel/logger.js';
-import { internalSpan, redisSpan, type SpanParent } from '../telemetry/tracing.js';
+import { internalSpan, redisSpan, type SpanParent } from '../telemetry/spans.js';
 import { Lru } from '../kernel/lru.js';
 
 /** Result of asking for a usable access token: the proxy and `/session` turn it into a response. */

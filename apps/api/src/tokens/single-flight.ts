@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from '../redis/client.js';
-import { redisSpan, type SpanParent } from '../telemetry/tracing.js';
+import { redisSpan, type SpanParent } from '../telemetry/spans.js';
 import { acquireLease, type HeldLease, type ReplicatedLease } from './redis-lease.js';
 
 /** How long waiters treat a holder's failure as their answer instead of trying again themselves. */

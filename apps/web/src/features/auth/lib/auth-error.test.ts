@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authErrorMessage, readAuthError, withoutAuthError } from './auth-error';
+import { authErrorMessage, readAuthError, UNKNOWN_AUTH_ERROR, withoutAuthError } from './auth-error';
 import { returnToFor } from '../components/sign-in-view';
 
 describe('authError', () => {
@@ -17,6 +17,13 @@ describe('authError', () => {
     expect(readAuthError('?x=1')).toBeNull();
     expect(withoutAuthError('?authError=access_denied&x=1')).toBe('?x=1');
     expect(withoutAuthError('?authError=access_denied')).toBe('');
+  });
+
+  it('is never read as a code the contract does not have', () => {
+    expect(readAuthError('?authError=weird_code')).toBe(UNKNOWN_AUTH_ERROR);
+    expect(readAuthError('?authError=toString')).toBe(UNKNOWN_AUTH_ERROR);
+    expect(readAuthError('?authError=')).toBeNull();
+    expect(authErrorMessage(UNKNOWN_AUTH_ERROR)).toBe(authErrorMessage('something_else'));
   });
 });
 

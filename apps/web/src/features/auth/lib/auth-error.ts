@@ -1,11 +1,15 @@
 /**
- * Reading and clearing the `?authError=<code>` the BFF appends when a sign-in fails.
+ * Reading and clearing the `?authError=<code>` the BFF appends when a sign-in fails; the code is
+ * parsed with the contract's schema, so a value it refuses is never taken for one of its codes.
  * @see ../../../../../../shared/docs/contract.md (GET /auth/callback)
  */
-import type { AuthErrorCode } from '@app/shared-types';
+import { AUTH_ERROR_PARAM, authErrorCodeSchema, type AuthErrorCode } from '@app/shared-types';
 
-/** Name of the query parameter the BFF sets on `/` after a failed sign-in. */
-export const AUTH_ERROR_PARAM = 'authError';
+/** `?authError=` with a value the contract does not have: the sign-in failed, for a reason the app cannot name. */
+export const UNKNOWN_AUTH_ERROR: unique symbol = Symbol('unknown authError');
+
+/** What `?authError=` says: one of the contract's codes, or {@link UNKNOWN_AUTH_ERROR}. */
+export type AuthErrorReading = AuthErrorCode | typeof UNKNOWN_AUTH_ERROR;
 
 const MESSAGES: Record<AuthErrorCode, string> = {
   access_denied: 'Sign-in was cancelled or access was denied. You can try again whenever you are ready.',
@@ -17,15 +21,18 @@ const MESSAGES: Record<AuthErrorCode, string> = {
 
 const FALLBACK_MESSAGE = 'Something went wrong while signing in. Please try again.';
 
-/** A readable sentence for an `authError` code; unknown codes get a generic one. */
-export function authErrorMessage(code: string): string {
-  return Object.hasOwn(MESSAGES, code) ? MESSAGES[code as AuthErrorCode] : FALLBACK_MESSAGE;
+/** A readable sentence for an `authError` code; anything the contract's schema refuses gets a generic one. */
+export function authErrorMessage(code: unknown): string {
+  const parsed = authErrorCodeSchema.safeParse(code);
+  return parsed.success ? MESSAGES[parsed.data] : FALLBACK_MESSAGE;
 }
 
-/** The `authError` code of a query string, if any. */
-export function readAuthError(search: string): string | null {
-  const code = new URLSearchParams(search).get(AUTH_ERROR_PARAM);
-  return code ? code : null;
+/** The `authError` of a query string: null without one, else its code as the schema reads it. */
+export function readAuthError(search: string): AuthErrorReading | null {
+  const value = new URLSearchParams(search).get(AUTH_ERROR_PARAM);
+  if (!value) return null;
+  const parsed = authErrorCodeSchema.safeParse(value);
+  return parsed.success ? parsed.data : UNKNOWN_AUTH_ERROR;
 }
 
 /** `search` without `authError`, with its leading `?` (or empty). */

@@ -1,4 +1,4 @@
-import { ERROR_STATUS } from '@app/shared-types';
+import { errorCodeSchema } from '@app/shared-types';
 import { BffError } from '@app/react';
 
 /**
@@ -7,7 +7,7 @@ import { BffError } from '@app/react';
  * index.html) means the request never reached the API, so say what to do about it.
  */
 export function sessionsLoadFailure(error: Error, dev: boolean): string {
-  const fromApi = error instanceof BffError && Object.hasOwn(ERROR_STATUS, error.code);
+  const fromApi = error instanceof BffError && errorCodeSchema.safeParse(error.code).success;
   if (fromApi) return `Your sessions could not be loaded: ${error.message}.`;
   const todo = dev
     ? 'Is `npm run dev` running the API? The dev server forwards /sessions to it (API_ORIGIN, default http://localhost:3000).'
