@@ -6,13 +6,34 @@
 
 /** The keys of one session: its token hash, its refresh lease and the marker of a failed refresh; tag `{sid}`. */
 export interface SessionKeys {
-  /** Hash `{ v: version, d: sealed token record, t: seal tag of d }` and plain activity fields (ADR 0001). */
+  /** Hash of the {@link SESSION_FIELDS}: version, sealed record, its seal tag and plain activity fields (ADR 0001). */
   tokens: string;
   /** String lease held by the instance that is refreshing; value = holder token. */
   lease: string;
   /** Unix ms of the last failed refresh, so waiters do not retry a refresh that just failed. */
   refreshFailed: string;
 }
+
+/**
+ * The fields of a session's token hash (ADR 0001). The token store alone writes the first three;
+ * the rest are plain metadata for activity and the sessions list, never a token.
+ */
+export const SESSION_FIELDS = {
+  /** Version of the record: each versioned write compares and bumps it. */
+  version: 'v',
+  /** The sealed token record. */
+  sealed: 'd',
+  /** The seal tag of `d` (its first characters): the hot path compares it instead of reading `d`. */
+  sealTag: 't',
+  /** Unix seconds of the last activity (the idle timeout). */
+  lastSeen: 's',
+  /** Unix seconds the session was created. */
+  created: 'c',
+  /** The user's `sub`. */
+  user: 'u',
+  /** The sanitised `User-Agent` it was signed in from. */
+  userAgent: 'ua',
+} as const;
 
 /** The keys of one session. */
 export function sessionKeys(prefix: string, sid: string): SessionKeys {

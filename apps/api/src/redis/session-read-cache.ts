@@ -3,12 +3,13 @@ import { BasicPooledClientSideCache } from 'redis';
 import { Lru } from '../kernel/lru.js';
 import { createRedis, pingRedis, type Redis, type RedisTarget } from './client.js';
 import { errorSummary } from '../kernel/logger.js';
+import { SESSION_FIELDS } from './keyspace.js';
 
 /** The hot path's check of a session hash: its version, seal tag and last activity (`v`, `t`, `s`), `null` where absent. */
 export type CheckedFields = readonly [v: string | null, t: string | null, s: string | null];
 
 /** Fields of {@link CheckedFields}, in order: what `HMGET` asks for. */
-export const CHECK_FIELDS = ['v', 't', 's'];
+export const CHECK_FIELDS = [SESSION_FIELDS.version, SESSION_FIELDS.sealTag, SESSION_FIELDS.lastSeen];
 
 /** How often the cache's connections are proven alive, and how old that proof may be before the cache is bypassed. */
 export interface FreshnessOptions {
@@ -110,7 +111,7 @@ function checkedFields(command: string, value: unknown): CheckedFields | undefin
   if (command === 'HMGET' && Array.isArray(value) && value.length === 3) return value.map((f: unknown) => (f == null ? null : String(f))) as unknown as CheckedFields;
   if (command === 'HGETALL' && value && typeof value === 'object') {
     const hash = value as Record<string, string | undefined>;
-    return [hash.v ?? null, hash.t ?? null, hash.s ?? null];
+    return [hash[SESSION_FIELDS.version] ?? null, hash[SESSION_FIELDS.sealTag] ?? null, hash[SESSION_FIELDS.lastSeen] ?? null];
   }
   return undefined;
 }

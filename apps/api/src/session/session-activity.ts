@@ -4,6 +4,7 @@ import type { Redis } from '../redis/client.js';
 import { nowSeconds, type TokenRecord, type VersionedRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import { errorSummary } from '../kernel/logger.js';
+import { SESSION_FIELDS } from '../redis/keyspace.js';
 
 /**
  * Lua, one key (the session's token hash, slot `{sid}`): record activity and push the expiry out,
@@ -12,7 +13,7 @@ import { errorSummary } from '../kernel/logger.js';
  */
 const TOUCH = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 's', ARGV[1])
+redis.call('HSET', KEYS[1], '${SESSION_FIELDS.lastSeen}', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
@@ -53,7 +54,12 @@ export class SessionActivity {
   initial(record: TokenRecord, userAgent: string): { ttlSeconds: number; plain: Record<string, string> } {
     return {
       ttlSeconds: this.idleSeconds,
-      plain: { s: String(nowSeconds()), c: String(record.createdAt), u: record.user.sub, ua: userAgent },
+      plain: {
+        [SESSION_FIELDS.lastSeen]: String(nowSeconds()),
+        [SESSION_FIELDS.created]: String(record.createdAt),
+        [SESSION_FIELDS.user]: record.user.sub,
+        [SESSION_FIELDS.userAgent]: userAgent,
+      },
     };
   }
 

@@ -1,10 +1,13 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Redis } from '../redis/client.js';
-import { idpSessionKey, userSessionsKey } from '../redis/keyspace.js';
+import { idpSessionKey, SESSION_FIELDS, userSessionsKey } from '../redis/keyspace.js';
 import { nowSeconds, type TokenRecord } from '../tokens/token-record.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import type { ReplicatedWrites } from '../redis/replication.js';
 import { addToExpiringSet, addToExpiringSetReplicated } from './expiring-set.js';
+
+/** What the sessions list reads of each session's hash, in the order `list` destructures them. */
+const LISTED_FIELDS = [SESSION_FIELDS.created, SESSION_FIELDS.lastSeen, SESSION_FIELDS.user, SESSION_FIELDS.userAgent];
 
 /** Lua, one key (the user's index): drop members past their absolute expiry, return the rest. */
 const LIVE = `
@@ -83,7 +86,7 @@ export class UserSessionIndex {
   async list(sub: string, now = nowSeconds()): Promise<IndexedSession[]> {
     const key = userSessionsKey(this.prefix, sub);
     const sids = (await this.redis.eval(LIVE, { keys: [key], arguments: [String(now)] })) as string[];
-    const metas = await Promise.all(sids.map((sid) => this.redis.hmGet(this.tokens.keys(sid).tokens, ['c', 's', 'u', 'ua'])));
+    const metas = await Promise.all(sids.map((sid) => this.redis.hmGet(this.tokens.keys(sid).tokens, LISTED_FIELDS)));
     const live: IndexedSession[] = [];
     const gone: string[] = [];
     sids.forEach((sid, i) => {
@@ -113,7 +116,7 @@ export class UserSessionIndex {
 
   /** Removes a session from its owner's index; call before its token hash is deleted (the owner is read from it). */
   async forget(sid: string): Promise<void> {
-    const sub = await this.redis.hGet(this.tokens.keys(sid).tokens, 'u');
+    const sub = await this.redis.hGet(this.tokens.keys(sid).tokens, SESSION_FIELDS.user);
     if (sub) await this.redis.zRem(userSessionsKey(this.prefix, sub), sid);
   }
 }

@@ -2,7 +2,7 @@ import type { Redis } from '../redis/client.js';
 import type { ReplicatedWrites } from '../redis/replication.js';
 import { CHECK_FIELDS, type CheckedFields, type SessionReadCache } from '../redis/session-read-cache.js';
 import { SEAL_TAG_CHARS, sealTag, type TokenCipher } from './crypto.js';
-import { sessionKeys, tokensKey } from '../redis/keyspace.js';
+import { SESSION_FIELDS, sessionKeys, tokensKey } from '../redis/keyspace.js';
 import { Lru } from '../kernel/lru.js';
 import { tokenRecordSchema, type TokenRecord, type VersionedRecord } from './token-record.js';
 
@@ -10,12 +10,13 @@ import { tokenRecordSchema, type TokenRecord, type VersionedRecord } from './tok
  * Every script that writes `d` writes `t`, its seal tag (crypto.ts `sealTag`), from the same
  * argument: the hot path compares `v` and `t` instead of reading `d` (see {@link TokenStore.readForRequest}).
  */
-const TAG = (arg: string) => `'t', string.sub(${arg}, 1, ${SEAL_TAG_CHARS})`;
+const { version: V, sealed: D, sealTag: T } = SESSION_FIELDS;
+const TAG = (arg: string) => `'${T}', string.sub(${arg}, 1, ${SEAL_TAG_CHARS})`;
 
 /** Lua: write the record only if it is still at the version the writer read (and still exists). */
 const COMPARE_AND_SET = `
-if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2], ${TAG('ARGV[2]')})
+if redis.call('HGET', KEYS[1], '${V}') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], '${V}', tostring(tonumber(ARGV[1]) + 1), '${D}', ARGV[2], ${TAG('ARGV[2]')})
 return 1`;
 
 /**
@@ -24,8 +25,8 @@ return 1`;
  * refresh that read the same version may still write (a bump would make its result 'stale').
  */
 const RESEAL = `
-if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'd', ARGV[2], ${TAG('ARGV[2]')})
+if redis.call('HGET', KEYS[1], '${V}') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], '${D}', ARGV[2], ${TAG('ARGV[2]')})
 return 1`;
 
 /**
@@ -34,13 +35,13 @@ return 1`;
  * 0 = somebody else's write won.
  */
 const COMPARE_AND_SET_REPEATABLE = `
-local v = redis.call('HGET', KEYS[1], 'v')
+local v = redis.call('HGET', KEYS[1], '${V}')
 if v == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2], ${TAG('ARGV[2]')})
+  redis.call('HSET', KEYS[1], '${V}', tostring(tonumber(ARGV[1]) + 1), '${D}', ARGV[2], ${TAG('ARGV[2]')})
   return 1
 end
-if v == tostring(tonumber(ARGV[1]) + 1) and redis.call('HGET', KEYS[1], 'd') == ARGV[2] then
-  redis.call('HSET', KEYS[1], 'd', ARGV[2], ${TAG('ARGV[2]')})
+if v == tostring(tonumber(ARGV[1]) + 1) and redis.call('HGET', KEYS[1], '${D}') == ARGV[2] then
+  redis.call('HSET', KEYS[1], '${D}', ARGV[2], ${TAG('ARGV[2]')})
   return 2
 end
 return 0`;
@@ -48,7 +49,7 @@ return 0`;
 /** Lua: replace whatever was there with version 1 of a new session's record, expiring with the session. */
 const CREATE = `
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'v', '1', 'd', ARGV[1], ${TAG('ARGV[1]')}, unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], '${V}', '1', '${D}', ARGV[1], ${TAG('ARGV[1]')}, unpack(ARGV, 3))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
@@ -59,7 +60,7 @@ const DELETE = `return redis.call('DEL', unpack(KEYS))`;
 const END_CONFIRM_MS = 15_000;
 
 /** Fields only the token store writes; `create`'s plain fields may not use them. */
-const OWN_FIELDS = new Set(['v', 'd', 't']);
+const OWN_FIELDS = new Set<string>([V, D, T]);
 
 /** A record opened once: the tag and version it was read at, and whether the current key sealed it. */
 interface OpenedRecord {
@@ -157,16 +158,17 @@ export class TokenStore {
   }
 
   #open(sid: string, hash: Record<string, string>): VersionedRecord | undefined {
-    const version = Number(hash.v);
-    if (!hash.d || !Number.isInteger(version)) return undefined;
-    const tag = sealTag(hash.d);
-    const tagged = hash.t === tag;
+    const sealed = hash[D];
+    const version = Number(hash[V]);
+    if (!sealed || !Number.isInteger(version)) return undefined;
+    const tag = sealTag(sealed);
+    const tagged = hash[T] === tag;
     let opened = this.#opened.get(sid);
     if (opened?.tag !== tag) {
       let json: unknown;
       let current: boolean;
       try {
-        const result = this.cipher.openWithKey(hash.d, sid);
+        const result = this.cipher.openWithKey(sealed, sid);
         json = JSON.parse(result.plaintext);
         current = result.current;
       } catch {
@@ -181,7 +183,7 @@ export class TokenStore {
       opened = { ...opened, version, tagged };
       this.#opened.set(sid, opened);
     }
-    return found(opened, hash.s);
+    return found(opened, hash[SESSION_FIELDS.lastSeen]);
   }
 
   /**
