@@ -39,16 +39,20 @@ export const envSchema = z.object({
 /** The parsed environment. */
 export type Env = z.output<typeof envSchema>;
 
+/** What production needs on top of each setting's own checks; listed first, as what a first deployment forgets. */
+function productionChecks(e: Env, problems: string[]): void {
+  if (e.NODE_ENV !== 'production') return;
+  if (!e.SESSION_SECRET) problems.push('SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)');
+  if (!e.COGNITO_ISSUER) problems.push('COGNITO_ISSUER: required when NODE_ENV=production');
+  if (!e.COGNITO_CLIENT_ID) problems.push('COGNITO_CLIENT_ID: required when NODE_ENV=production');
+  if (!usesRouteTable(e) && !e.API_UPSTREAM_URL) problems.push('API_UPSTREAM_URL: required when NODE_ENV=production (or set API_ROUTES / API_ROUTES_FILE)');
+  // unset, it is http://localhost:PORT, which is loopback
+  const pub = e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL);
+  if (pub?.protocol === 'http:' && !isLoopback(pub)) problems.push('PUBLIC_URL: must use https:// in production (http:// only on a loopback host)');
+}
+
 /** Refusals that involve settings of more than one concern. */
-function crossChecks(e: Env, parts: { publicUrl: string; routes: readonly { token: string }[]; m2mClient: { clientSecret?: string | undefined } }, problems: string[]): void {
-  if (e.NODE_ENV === 'production') {
-    if (!e.SESSION_SECRET) problems.push('SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)');
-    if (!e.COGNITO_ISSUER) problems.push('COGNITO_ISSUER: required when NODE_ENV=production');
-    if (!e.COGNITO_CLIENT_ID) problems.push('COGNITO_CLIENT_ID: required when NODE_ENV=production');
-    if (!usesRouteTable(e) && !e.API_UPSTREAM_URL) problems.push('API_UPSTREAM_URL: required when NODE_ENV=production (or set API_ROUTES / API_ROUTES_FILE)');
-    const pub = new URL(parts.publicUrl);
-    if (pub.protocol === 'http:' && !isLoopback(pub)) problems.push('PUBLIC_URL: must use https:// in production (http:// only on a loopback host)');
-  }
+function crossChecks(e: Env, parts: { routes: readonly { token: string }[]; m2mClient: { clientSecret?: string | undefined } }, problems: string[]): void {
   if (!parts.m2mClient.clientSecret && parts.routes.some((r) => r.token === 'client')) {
     problems.push('COGNITO_M2M_CLIENT_SECRET: "client" routes need an app client with a secret (Cognito allows client_credentials only to confidential clients)');
   }
@@ -58,6 +62,7 @@ function crossChecks(e: Env, parts: { publicUrl: string; routes: readonly { toke
 /** The environment, then each concern's part of the configuration and the checks across them. */
 const configSchema = envSchema.transform((e, ctx) => {
   const problems: string[] = [];
+  productionChecks(e, problems);
   const listener = listenerConfig(e, problems);
   const redis = redisConfig(e, problems);
   const session = sessionConfig(e, problems);
@@ -65,7 +70,7 @@ const configSchema = envSchema.transform((e, ctx) => {
   const routes = routeConfig(e, problems);
   const operations = operationConfig(e, problems);
   const tracing = tracingConfig(e, problems);
-  crossChecks(e, { ...listener, ...routes, ...idp }, problems);
+  crossChecks(e, { ...routes, ...idp }, problems);
   if (problems.length > 0) {
     for (const message of problems) ctx.issues.push({ code: 'custom', message, input: e });
     return z.NEVER;
