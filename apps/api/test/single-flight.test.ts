@@ -93,6 +93,18 @@ describe('the single-flight primitive', () => {
     expect(work.holds.map((h) => h.waited)).toEqual([true]);
   });
 
+  it('counts from when the caller began asking: a marker left after that, before the flight, ends the wait at once', async () => {
+    const { flight, redis } = await instance({ maxWaitMs: 20_000 });
+    const asked = Date.now() - 50; // the caller looked in Redis first (the client-token cache does)
+    await redis.set(keysOf('x').failed, String(Date.now() - 10), { PX: 2_000 });
+    await redis.set(keysOf('x').lease, 'the holder that just failed', { PX: 5_000 });
+    const work = { ms: 0, value: 'v3', holds: [] as Holding[] };
+    const started = Date.now();
+    expect(await flight.run('x', steps(redis, 'x', work), undefined, asked)).toEqual({ value: 'none', via: 'gave up' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(work.holds).toHaveLength(0);
+  });
+
   it('without a result or a marker, a waiter gives up after maxWaitMs', async () => {
     const { flight, redis } = await instance({ maxWaitMs: 300 });
     await redis.set(keysOf('x').lease, 'a holder that never answers', { PX: 10_000 });

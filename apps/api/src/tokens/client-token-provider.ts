@@ -141,6 +141,7 @@ export class ClientTokenProvider {
       seen = cached ?? seen;
       return undefined;
     };
+    const started = Date.now();
     try {
       return (
         (await look()) ??
@@ -152,6 +153,7 @@ export class ClientTokenProvider {
             giveUp: () => this.#stillValid(cacheKey, seen) ?? { kind: 'error', code: 'idp_unavailable' },
           },
           parent,
+          started,
         ))
       );
     } catch (err) {

@@ -94,11 +94,13 @@ export class SingleFlight<T extends object> {
   /**
    * Takes the flight's lease and runs `hold` under it; while another holder has it, polls
    * (`look`) every `pollMs` and tries the lease again, and gives up (`giveUp`) when that holder
-   * left the failure marker since this flight started or after `maxWaitMs`.
+   * left the failure marker since this flight started or after `maxWaitMs`. `started`: when the
+   * caller began asking (a caller that looked in Redis first counts from before that look, so a
+   * failure marked meanwhile still ends its wait).
    */
-  async run(id: string, steps: FlightSteps<T>, parent?: SpanParent): Promise<T> {
+  async run(id: string, steps: FlightSteps<T>, parent?: SpanParent, started = Date.now()): Promise<T> {
     const keys = this.options.keysOf(id);
-    const flight: FlightStart = { started: Date.now(), waited: false };
+    const flight: FlightStart = { started, waited: false };
     const deadline = flight.started + this.options.maxWaitMs;
     for (;;) {
       const lease = await this.#acquire(keys, parent);
