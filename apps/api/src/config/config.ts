@@ -23,18 +23,11 @@ export { DEV_UPSTREAM_URL } from './route-config.js';
 /** Every group of settings, in the order of docs/configuration.md. */
 export const SETTING_GROUPS = [processSettings, listenerSettings, redisSettings, sessionSettings, idpSettings, routeSettings, limitSettings, operationSettings, tracingSettings] as const;
 
-/** Every variable the API reads, each parsed on its own (defaults applied). */
-export const envSchema = z.object({
-  ...processSettings.settings,
-  ...listenerSettings.settings,
-  ...redisSettings.settings,
-  ...sessionSettings.settings,
-  ...idpSettings.settings,
-  ...routeSettings.settings,
-  ...limitSettings.settings,
-  ...operationSettings.settings,
-  ...tracingSettings.settings,
-});
+// the groups' shapes as one: a union of the shapes turned into their intersection
+type AllSettings<G extends readonly { settings: object }[]> = (G[number]['settings'] extends infer S ? (S extends unknown ? (shape: S) => void : never) : never) extends (shape: infer I) => void ? I : never;
+
+/** Every variable the API reads, each parsed on its own (defaults applied): the groups' settings together. */
+export const envSchema = z.object(Object.assign({}, ...SETTING_GROUPS.map((group) => group.settings)) as AllSettings<typeof SETTING_GROUPS>);
 
 /** The parsed environment. */
 export type Env = z.output<typeof envSchema>;
