@@ -4,7 +4,7 @@ import { clusterSlot } from '../src/redis/replication.js';
 import { readSessionId } from '../src/session/cookie.js';
 import { signInAs, testPrefix, testSecret } from './support/bff.js';
 import { peerEnv, spawnBffs, type BffProcess } from './support/bff-process.js';
-import { broken, logSummary, runLaggingFailover, type LagFigures } from './support/lagging-failover.js';
+import { brokenPromises, logSummary, runLaggingFailover, type LagFigures } from './support/lagging-failover.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { TestRedisCluster } from './support/redis-cluster.js';
 import { IptablesHold } from './support/replication-hold.js';
@@ -76,17 +76,12 @@ async function scenario(routing: 'sticky' | 'alternating'): Promise<LagFigures> 
     promoted: () => promotion!,
   });
   console.warn(`cluster, lagging replica, ${routing} (${count(victim)} of ${USERS} sessions on the killed primary): ${JSON.stringify(figures)}`);
-  if (broken(figures)) instances.forEach((instance, n) => console.warn(`instance ${n} (${instance.url}) warnings:\n${logSummary(instance)}`));
+  if (brokenPromises(figures).length > 0) instances.forEach((instance, n) => console.warn(`instance ${n} (${instance.url}) warnings:\n${logSummary(instance)}`));
   return figures;
 }
 
 describe('Redis Cluster: the replica lags behind the primary that dies', () => {
   it.each(['sticky', 'alternating'] as const)('loses no session and spends no refresh token twice (%s sessions)', async (routing) => {
-    const figures = await scenario(routing);
-    expect(figures.heldBack.bytes).toBeGreaterThan(0); // the replica really was behind
-    expect(figures.sessionsLost).toBe(0);
-    expect(figures.refreshReused).toBe(0);
-    expect(figures.refreshRefused).toBe(0);
-    expect(figures.lastFailureAfterKillMs ?? 0).toBeLessThan(10_000);
+    expect(brokenPromises(await scenario(routing))).toEqual([]);
   }, 120_000);
 });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEmulator, type SpawnedEmulator } from '@app/cognito-emulator';
 import { signInAs, testPrefix, testSecret } from './support/bff.js';
 import { peerEnv, spawnBffs, type BffProcess } from './support/bff-process.js';
-import { broken, logSummary, runLaggingFailover, type LagFigures } from './support/lagging-failover.js';
+import { brokenPromises, logSummary, runLaggingFailover, type LagFigures } from './support/lagging-failover.js';
 import { startRecordingUpstream } from './support/recording-upstream.js';
 import { TestRedisSentinel } from './support/redis-sentinel.js';
 
@@ -56,16 +56,11 @@ async function scenario(routing: 'sticky' | 'alternating'): Promise<LagFigures> 
     promoted: () => promotion!,
   });
   console.warn(`sentinel, lagging replica, ${routing}: ${JSON.stringify(figures)}`);
-  if (broken(figures)) instances.forEach((instance, n) => console.warn(`instance ${n} (${instance.url}) warnings:\n${logSummary(instance)}`));
+  if (brokenPromises(figures).length > 0) instances.forEach((instance, n) => console.warn(`instance ${n} (${instance.url}) warnings:\n${logSummary(instance)}`));
   return figures;
 }
 describe('Sentinel: the replica lags behind the primary that dies', () => {
   it.each(['sticky', 'alternating'] as const)('loses no session and spends no refresh token twice (%s sessions)', async (routing) => {
-    const figures = await scenario(routing);
-    expect(figures.heldBack.bytes).toBeGreaterThan(0); // the replica really was behind
-    expect(figures.sessionsLost).toBe(0);
-    expect(figures.refreshReused).toBe(0);
-    expect(figures.refreshRefused).toBe(0);
-    expect(figures.lastFailureAfterKillMs ?? 0).toBeLessThan(10_000);
+    expect(brokenPromises(await scenario(routing))).toEqual([]);
   }, 120_000);
 });

@@ -25,9 +25,20 @@ export interface LagFigures {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** True when the figures break a promise the lagging-replica tests check. */
-export function broken(f: LagFigures): boolean {
-  return f.heldBack.bytes === 0 || f.sessionsLost > 0 || f.refreshReused > 0 || f.refreshRefused > 0 || (f.lastFailureAfterKillMs ?? 0) >= 10_000;
+/**
+ * The promises a lagging-replica failover breaks, each with its figure (empty when it kept them
+ * all): the replica really was behind, no session lost, no refresh token spent twice or refused,
+ * and no failure later than 10 s after the kill. The tests assert it is empty; a run that breaks
+ * one also prints its instances' warnings.
+ */
+export function brokenPromises(f: LagFigures): string[] {
+  return [
+    f.heldBack.bytes > 0 ? '' : 'the replica was not behind (nothing held back)',
+    f.sessionsLost === 0 ? '' : `sessions lost: ${f.sessionsLost}`,
+    f.refreshReused === 0 ? '' : `refresh tokens reused: ${f.refreshReused}`,
+    f.refreshRefused === 0 ? '' : `refresh grants refused: ${f.refreshRefused}`,
+    (f.lastFailureAfterKillMs ?? 0) < 10_000 ? '' : `a failure ${f.lastFailureAfterKillMs} ms after the kill`,
+  ].filter(Boolean);
 }
 
 /** The warnings and errors an instance logged (captured stdout), one short line each, for a failed run's report. */
